@@ -1,0 +1,66 @@
+# pglearn - the two commands of the README:
+#   make db     install what is missing, start the embedded Postgres, migrate, print the DSN
+#   make test   the same set-up on a fresh test database, then sqlfluff, pgTAP (pg_prove) and pytest
+# With DATABASE_URL set nothing is started: everything targets that server.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PGLEARN := $(VENV)/bin/pglearn
+DEB_PACKAGES := postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-plpython3-15 \
+	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps debs venv db db-stop test lint pgtap pytest clean
+
+help:
+	@echo "make db       start the embedded Postgres (or use DATABASE_URL), migrate, print the DSN"
+	@echo "make db-stop  stop the embedded Postgres"
+	@echo "make test     lint + pgTAP + pytest on a freshly migrated test database"
+
+deps: debs venv
+
+# Debian packages: installed only when one is missing (apt needs root or sudo).
+debs:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing" >&2; \
+	  $(SUDO) apt-get update -qq >&2 && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >&2; fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt python_client/pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt >&2
+	@$(PY) -m pip install -q --disable-pip-version-check -e python_client >&2
+	@touch $@
+
+db: deps
+	@dsn=$$(db/cluster.sh start dev); \
+	$(PGLEARN) --dsn "$$dsn" migrate >&2; \
+	echo "$$dsn"
+
+db-stop:
+	@db/cluster.sh stop dev
+
+test: deps
+	@dsn=$$(PGLEARN_FRESH=1 db/cluster.sh start test); \
+	echo "== migrate $$dsn" >&2; \
+	$(PGLEARN) --dsn "$$dsn" migrate >/dev/null; \
+	psql -X -q "$$dsn" -c "CREATE EXTENSION IF NOT EXISTS pgtap" ; \
+	$(MAKE) --no-print-directory lint; \
+	echo "== pgTAP" >&2; \
+	pg_prove --dbname "$$dsn" --ext .sql -r tests/pgtap; \
+	echo "== pytest" >&2; \
+	PGLEARN_TEST_DSN="$$dsn" $(VENV)/bin/pytest -q tests/python
+
+lint: venv
+	@echo "== sqlfluff lint db/" >&2
+	@$(VENV)/bin/sqlfluff lint db --dialect postgres --processes 2 --disable-progress-bar
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,47 @@
+/*
+ * learning._validate_controls(p_controls) -> void
+ *
+ * The controls document is {"signals": {name: number}, "applied_knobs": {name: number}}
+ * (roadmap 1.1). Anything else raises 22023 naming the offending field.
+ */
+CREATE OR REPLACE FUNCTION learning._validate_controls(p_controls jsonb)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, learning
+AS $$
+DECLARE
+    v_bad text;
+BEGIN
+    IF p_controls IS NULL OR jsonb_typeof(p_controls) <> 'object' THEN
+        RAISE EXCEPTION 'controls must be a JSON object, got %', coalesce(jsonb_typeof(p_controls), 'NULL')
+            USING ERRCODE = '22023', HINT = 'controls is {"signals": {...}, "applied_knobs": {...}}.';
+    END IF;
+    SELECT string_agg(k, ', ' ORDER BY k) INTO v_bad
+    FROM jsonb_object_keys(p_controls) AS k
+    WHERE k NOT IN ('signals', 'applied_knobs');
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'controls has unknown key(s): %', v_bad
+            USING ERRCODE = '22023', HINT = 'controls holds exactly "signals" and "applied_knobs".';
+    END IF;
+    SELECT f INTO v_bad
+    FROM unnest(ARRAY['signals', 'applied_knobs']) AS f
+    WHERE coalesce(jsonb_typeof(p_controls -> f), 'missing') <> 'object'
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'controls.% must be a JSON object, got %', v_bad, coalesce(jsonb_typeof(p_controls -> v_bad), 'nothing')
+            USING ERRCODE = '22023', HINT = 'controls is {"signals": {"TS": 0.65, ...}, "applied_knobs": {"entry_delay_bars": 1, ...}}.';
+    END IF;
+    SELECT f || '.' || e.key INTO v_bad
+    FROM unnest(ARRAY['signals', 'applied_knobs']) AS f
+    CROSS JOIN LATERAL jsonb_each(p_controls -> f) AS e
+    WHERE jsonb_typeof(e.value) <> 'number'
+    ORDER BY 1
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'controls.% must be a number', v_bad
+            USING ERRCODE = '22023', HINT = 'Signals and applied knobs are numeric; booleans are 0/1.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION learning._validate_controls(jsonb) IS
+'Private: checks the controls document shape {"signals": {name: number}, "applied_knobs": {name: number}}; 22023 names the bad field.';

@@ -1,0 +1,49 @@
+/*
+ * learning.completed_trades_validate() trigger on learning.completed_trades
+ *
+ * The one validation path for closed trades: close_trade() and bulk COPY both go through it.
+ * Fills first_action_at from the position's first logged action.
+ *   22023  rr NaN/infinite/NULL, closed_at missing or before the first action, bad details
+ *   23505  the position is already closed
+ *   LR003  no action was logged for the position
+ */
+CREATE OR REPLACE FUNCTION learning.completed_trades_validate()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, learning
+AS $$
+DECLARE
+    v_first timestamptz;
+BEGIN
+    IF NEW.rr IS NULL OR NEW.rr IN ('NaN'::float, 'Infinity'::float, '-Infinity'::float) THEN
+        RAISE EXCEPTION 'rr must be a finite number, got %', coalesce(NEW.rr::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'rr is the realized R/R of the whole trade.';
+    END IF;
+    IF NEW.closed_at IS NULL OR NOT isfinite(NEW.closed_at) THEN
+        RAISE EXCEPTION 'closed_at must be a finite timestamp, got %', coalesce(NEW.closed_at::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'closed_at is the time the position was closed.';
+    END IF;
+    PERFORM _validate_trade_details(NEW.details);
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM completed_trades AS t WHERE t.position_id = NEW.position_id) THEN
+        RAISE EXCEPTION 'position_id % is already closed', quote_literal(NEW.position_id)
+            USING ERRCODE = '23505', HINT = 'A position is closed once; correct an outcome with UPDATE learning.completed_trades.';
+    END IF;
+    SELECT min(a.ts) INTO v_first FROM action_log AS a WHERE a.position_id = NEW.position_id;
+    IF v_first IS NULL THEN
+        RAISE EXCEPTION 'position_id % has no logged action', coalesce(quote_literal(NEW.position_id), 'NULL')
+            USING ERRCODE = 'LR003', HINT = 'Log the position''s actions with learning.log_action before closing it.';
+    END IF;
+    IF NEW.closed_at < v_first THEN
+        RAISE EXCEPTION 'closed_at % is before the first action of position % (%)', NEW.closed_at, NEW.position_id, v_first
+            USING ERRCODE = '22023', HINT = 'A trade closes after its first action.';
+    END IF;
+    NEW.first_action_at := v_first;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION learning.completed_trades_validate() IS
+'Trigger: validates every completed_trades row (close_trade and COPY alike) and derives first_action_at.';
+
+CREATE OR REPLACE TRIGGER completed_trades_validate
+BEFORE INSERT OR UPDATE ON learning.completed_trades
+FOR EACH ROW EXECUTE FUNCTION learning.completed_trades_validate();

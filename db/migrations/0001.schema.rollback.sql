@@ -1,0 +1,3 @@
+-- Rollback of 0001.schema: removes the whole learning schema (tables, functions, views, triggers).
+DROP SCHEMA learning CASCADE;
+-- The roles pglearn_pm / pglearn_reader are cluster-wide and may serve other databases: they are kept.

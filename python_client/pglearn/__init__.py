@@ -1,0 +1,23 @@
+"""pglearn: thin client for the Postgres-native v5 learning stack (schema `learning`)."""
+
+from .client import Client
+from .errors import (
+    DuplicateTrade,
+    InvalidValue,
+    NoRegimeData,
+    PglearnError,
+    UnknownActionType,
+    UnknownPosition,
+    UnknownScopeDimension,
+)
+
+__all__ = [
+    "Client",
+    "PglearnError",
+    "InvalidValue",
+    "DuplicateTrade",
+    "UnknownScopeDimension",
+    "UnknownActionType",
+    "UnknownPosition",
+    "NoRegimeData",
+]
