@@ -72,3 +72,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning._validate_scope(text, jsonb) IS
 'Private: validates a scope against the registry (LR001 unknown/missing dimension, 22023 bad value) and returns its values in bit order.';
+REVOKE ALL ON FUNCTION learning._validate_scope(text, jsonb) FROM PUBLIC;

@@ -43,6 +43,7 @@ END;
 $$;
 COMMENT ON FUNCTION learning.completed_trades_validate() IS
 'Trigger: validates every completed_trades row (close_trade and COPY alike) and derives first_action_at.';
+REVOKE ALL ON FUNCTION learning.completed_trades_validate() FROM PUBLIC;
 
 CREATE OR REPLACE TRIGGER completed_trades_validate
 BEFORE INSERT OR UPDATE ON learning.completed_trades

@@ -17,8 +17,7 @@ BEGIN
 END
 $roles$;
 GRANT USAGE ON SCHEMA learning TO pglearn_pm, pglearn_reader;
--- Nothing is executable by PUBLIC: every function is granted explicitly (db/functions/).
-ALTER DEFAULT PRIVILEGES IN SCHEMA learning REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Nothing is executable by PUBLIC: every function file REVOKEs from PUBLIC and GRANTs explicitly.
 ALTER DEFAULT PRIVILEGES IN SCHEMA learning GRANT SELECT ON TABLES TO pglearn_reader;
 
 -- ---------------------------------------------------------------------------
@@ -201,6 +200,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.json_number_between(jsonb, float, float) IS
 'True when a JSON value is absent/null, or a number within [p_lo, p_hi]. Building block of the lever CHECKs.';
+REVOKE ALL ON FUNCTION learning.json_number_between(jsonb, float, float) FROM PUBLIC;
 
 CREATE FUNCTION learning.effect_within_bounds(p_effect jsonb)
 RETURNS boolean
@@ -223,6 +223,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.effect_within_bounds(jsonb) IS
 'True when every lever of a lesson effect payload lies within the hard bounds of roadmap 5.1 (signal thresholds within [0, 1]).';
+REVOKE ALL ON FUNCTION learning.effect_within_bounds(jsonb) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Lessons (roadmap 1.3)
