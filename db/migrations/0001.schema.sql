@@ -239,8 +239,8 @@ CREATE TABLE learning.learning_lessons (
     status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'stale', 'retired')),
     enabled boolean NOT NULL DEFAULT true,
     effect jsonb NOT NULL CHECK (
-        jsonb_typeof(effect -> 'capital_levers') = 'object'
-        AND jsonb_typeof(effect -> 'execution_levers') = 'object'
+        coalesce(jsonb_typeof(effect -> 'capital_levers'), '') = 'object'
+        AND coalesce(jsonb_typeof(effect -> 'execution_levers'), '') = 'object'
         AND learning.effect_within_bounds(effect)
     ),
     edge_raw float,
