@@ -60,7 +60,7 @@ test: deps
 
 lint: venv
 	@echo "== sqlfluff lint db/" >&2
-	@$(VENV)/bin/sqlfluff lint db --dialect postgres --processes 2 --disable-progress-bar
+	@$(VENV)/bin/sqlfluff lint db --processes 2 --disable-progress-bar
 
 clean:
 	rm -rf $(VENV) out

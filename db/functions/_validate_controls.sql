@@ -45,4 +45,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning._validate_controls(jsonb) IS
 'Private: checks the controls document shape {"signals": {name: number}, "applied_knobs": {name: number}}; 22023 names the bad field.';
-REVOKE ALL ON FUNCTION learning._validate_controls(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning._validate_controls(jsonb) FROM public;

@@ -8,7 +8,7 @@
  *   22023  value of the wrong JSON type, below min_value, or not in allowed_values
  */
 CREATE OR REPLACE FUNCTION learning._validate_scope(p_namespace text, p_scope jsonb)
-RETURNS text []
+RETURNS text[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, learning
 AS $$
@@ -72,4 +72,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning._validate_scope(text, jsonb) IS
 'Private: validates a scope against the registry (LR001 unknown/missing dimension, 22023 bad value) and returns its values in bit order.';
-REVOKE ALL ON FUNCTION learning._validate_scope(text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning._validate_scope(text, jsonb) FROM public;

@@ -53,4 +53,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning._validate_trade_details(jsonb) IS
 'Private: checks completed_trades.details counterfactual keys and types; 22023 names the bad field.';
-REVOKE ALL ON FUNCTION learning._validate_trade_details(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning._validate_trade_details(jsonb) FROM public;

@@ -50,7 +50,7 @@ END;
 $$;
 COMMENT ON FUNCTION learning.action_log_validate() IS
 'Trigger: validates every action_log row (log_action and COPY alike), derives action_category and scope_vec.';
-REVOKE ALL ON FUNCTION learning.action_log_validate() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.action_log_validate() FROM public;
 
 CREATE OR REPLACE TRIGGER action_log_validate
 BEFORE INSERT OR UPDATE ON learning.action_log

@@ -60,5 +60,5 @@ END;
 $$;
 COMMENT ON FUNCTION learning.build_scope(text, text, text, text, text, timestamptz) IS
 'Builds and validates the 10-dimension PM scope of an action from the regime, the token''s cap bucket and the PM''s modes.';
-REVOKE ALL ON FUNCTION learning.build_scope(text, text, text, text, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.build_scope(text, text, text, text, text, timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.build_scope(text, text, text, text, text, timestamptz) TO pglearn_pm, pglearn_reader;

@@ -22,5 +22,5 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.close_trade(text, double precision, timestamptz, jsonb) IS
 'Records the realized R/R (and optional counterfactuals) of a closed position. Errors: 22023, 23505, LR003 (docs/api.md).';
-REVOKE ALL ON FUNCTION learning.close_trade(text, double precision, timestamptz, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.close_trade(text, double precision, timestamptz, jsonb) FROM public;
 GRANT EXECUTE ON FUNCTION learning.close_trade(text, double precision, timestamptz, jsonb) TO pglearn_pm;

@@ -43,7 +43,7 @@ END;
 $$;
 COMMENT ON FUNCTION learning.completed_trades_validate() IS
 'Trigger: validates every completed_trades row (close_trade and COPY alike) and derives first_action_at.';
-REVOKE ALL ON FUNCTION learning.completed_trades_validate() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.completed_trades_validate() FROM public;
 
 CREATE OR REPLACE TRIGGER completed_trades_validate
 BEFORE INSERT OR UPDATE ON learning.completed_trades

@@ -106,7 +106,7 @@ END;
 $$;
 COMMENT ON FUNCTION learning.learning_configs_validate() IS
 'Trigger: keeps pm_config in its documented shape and the lever bounds inside the hard bounds; 22023 names the field.';
-REVOKE ALL ON FUNCTION learning.learning_configs_validate() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.learning_configs_validate() FROM public;
 
 CREATE OR REPLACE TRIGGER learning_configs_validate
 BEFORE INSERT OR UPDATE ON learning.learning_configs

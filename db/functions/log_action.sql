@@ -28,5 +28,5 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.log_action(text, text, text, jsonb, jsonb, timestamptz) IS
 'Logs one PM/DM action with its pattern key, scope and controls; returns the action id. Errors: 22023, LR001, LR002 (docs/api.md).';
-REVOKE ALL ON FUNCTION learning.log_action(text, text, text, jsonb, jsonb, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.log_action(text, text, text, jsonb, jsonb, timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.log_action(text, text, text, jsonb, jsonb, timestamptz) TO pglearn_pm;

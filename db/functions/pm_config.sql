@@ -12,5 +12,5 @@ AS $$
     SELECT c.config FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config'
 $$;
 COMMENT ON FUNCTION learning.pm_config() IS 'The pm_config document: feature_flags and tunables (docs/operations.md).';
-REVOKE ALL ON FUNCTION learning.pm_config() FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.pm_config() FROM public;
 GRANT EXECUTE ON FUNCTION learning.pm_config() TO pglearn_pm, pglearn_reader;

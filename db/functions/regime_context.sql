@@ -44,5 +44,5 @@ END;
 $$;
 COMMENT ON FUNCTION learning.regime_context(timestamptz) IS
 'Market regime at as_of: macro/meso/micro phases, bucket phases, bucket ranking (leader first) and populations. LR004 when no data.';
-REVOKE ALL ON FUNCTION learning.regime_context(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.regime_context(timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.regime_context(timestamptz) TO pglearn_pm, pglearn_reader;

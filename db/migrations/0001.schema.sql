@@ -79,7 +79,7 @@ CREATE TABLE learning.action_log (
     action_category text NOT NULL CHECK (action_category IN ('entry', 'add', 'trim', 'exit')),
     scope jsonb NOT NULL CHECK (jsonb_typeof(scope) = 'object'),
     controls jsonb NOT NULL CHECK (jsonb_typeof(controls) = 'object'),
-    scope_vec text [] NOT NULL,
+    scope_vec text[] NOT NULL,
     logged_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE learning.action_log IS
@@ -180,7 +180,7 @@ CREATE INDEX idx_edge_history_pattern ON learning.learning_edge_history (pattern
 CREATE TABLE learning.learning_latent_factors (
     id bigserial PRIMARY KEY,
     factor_id text NOT NULL UNIQUE,
-    pattern_keys text [] NOT NULL,
+    pattern_keys text[] NOT NULL,
     representative_pattern text,
     correlation_matrix jsonb,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -200,7 +200,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.json_number_between(jsonb, float, float) IS
 'True when a JSON value is absent/null, or a number within [p_lo, p_hi]. Building block of the lever CHECKs.';
-REVOKE ALL ON FUNCTION learning.json_number_between(jsonb, float, float) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.json_number_between(jsonb, float, float) FROM public;
 
 CREATE FUNCTION learning.effect_within_bounds(p_effect jsonb)
 RETURNS boolean
@@ -223,7 +223,7 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.effect_within_bounds(jsonb) IS
 'True when every lever of a lesson effect payload lies within the hard bounds of roadmap 5.1 (signal thresholds within [0, 1]).';
-REVOKE ALL ON FUNCTION learning.effect_within_bounds(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION learning.effect_within_bounds(jsonb) FROM public;
 
 -- ---------------------------------------------------------------------------
 -- Lessons (roadmap 1.3)
@@ -234,10 +234,10 @@ CREATE TABLE learning.learning_lessons (
     action_category text NOT NULL CHECK (action_category IN ('entry', 'add', 'trim', 'exit')),
     scope_mask smallint NOT NULL CHECK (scope_mask >= 0),
     scope_values_hash text NOT NULL,
-    scope_dims text [] NOT NULL,
+    scope_dims text[] NOT NULL,
     scope_values jsonb NOT NULL,
     status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'stale', 'retired')),
-    enabled boolean NOT NULL DEFAULT true,
+    enabled boolean NOT NULL DEFAULT TRUE,
     effect jsonb NOT NULL CHECK (
         coalesce(jsonb_typeof(effect -> 'capital_levers'), '') = 'object'
         AND coalesce(jsonb_typeof(effect -> 'execution_levers'), '') = 'object'
@@ -315,7 +315,7 @@ CREATE TABLE learning.override_generation (
 COMMENT ON TABLE learning.override_generation IS 'One row per materialization; override_current points at the generation the runtime reads.';
 
 CREATE TABLE learning.override_current (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    singleton boolean PRIMARY KEY DEFAULT TRUE CHECK (singleton),
     generation bigint NOT NULL REFERENCES learning.override_generation (generation),
     swapped_at timestamptz NOT NULL DEFAULT now()
 );

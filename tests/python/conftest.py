@@ -1,0 +1,61 @@
+"""Shared pytest fixtures: the test database DSN and a per-test transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from pglearn import Client
+
+SEED_SCOPE = {
+    "macro_phase": "Recover",
+    "meso_phase": "Dip",
+    "micro_phase": "Good",
+    "bucket_leader": "micro",
+    "bucket_rank_position": 1,
+    "market_family": "lowcaps",
+    "bucket": "micro",
+    "timeframe": "1h",
+    "A_mode": "normal",
+    "E_mode": "aggressive",
+}
+SEED_CONTROLS = {
+    "signals": {"TS": 0.65, "OX": 0.42, "DX": 0.78, "EDX": 0.15, "OBV_z": 1.2},
+    "applied_knobs": {"entry_delay_bars": 1, "phase1_frac": 0.15, "trim_delay": 3, "trail_mult": 1.0, "min_ts_for_add": 0.5},
+}
+DATA_TABLES = (
+    "action_log, completed_trades, pattern_scope_stats, learning_lessons, learning_regime_weights, "
+    "learning_edge_history, learning_latent_factors, override_application, job_runs, phase_state, "
+    "phase_state_bucket, token_cap_bucket"
+)
+
+
+@pytest.fixture(scope="session")
+def dsn() -> str:
+    value = os.environ.get("PGLEARN_TEST_DSN") or os.environ.get("DATABASE_URL")
+    if not value:
+        pytest.fail("no test database: run through `make test` (sets PGLEARN_TEST_DSN)")
+    return value
+
+
+def with_dbname(dsn: str, dbname: str) -> str:
+    """The same server, another database."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+@pytest.fixture()
+def conn(dsn: str):
+    """A connection inside a transaction that starts from empty data tables and is rolled back."""
+    with psycopg.connect(dsn) as c:
+        c.execute(f"TRUNCATE {', '.join('learning.' + t.strip() for t in DATA_TABLES.split(','))}")
+        yield c
+        c.rollback()
+
+
+@pytest.fixture()
+def client(conn) -> Client:
+    return Client(conn=conn)
