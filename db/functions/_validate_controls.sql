@@ -12,6 +12,15 @@ AS $$
 DECLARE
     v_bad text;
 BEGIN
+    -- fast path: a well-formed document passes in one expression
+    IF jsonb_typeof(p_controls) = 'object'
+        AND p_controls - '{signals,applied_knobs}'::text [] = '{}'::jsonb
+        AND jsonb_typeof(p_controls -> 'signals') = 'object'
+        AND jsonb_typeof(p_controls -> 'applied_knobs') = 'object'
+        AND NOT jsonb_path_exists(p_controls, 'strict $.*.* ? (@.type() != "number")') THEN
+        RETURN;
+    END IF;
+    -- slow path: say precisely what is wrong
     IF p_controls IS NULL OR jsonb_typeof(p_controls) <> 'object' THEN
         RAISE EXCEPTION 'controls must be a JSON object, got %', coalesce(jsonb_typeof(p_controls), 'NULL')
             USING ERRCODE = '22023', HINT = 'controls is {"signals": {...}, "applied_knobs": {...}}.';

@@ -15,7 +15,29 @@ AS $$
 DECLARE
     v_bad text;
     v_dim record;
+    v_vec text [];
+    v_ok boolean;
 BEGIN
+    -- fast path: one pass over the registry validates a correct scope
+    SELECT
+        array_agg(p_scope ->> d.dim_name ORDER BY d.bit),
+        bool_and(
+            CASE d.json_type
+                WHEN 'string' THEN coalesce(jsonb_typeof(p_scope -> d.dim_name) = 'string', false)
+                ELSE coalesce(jsonb_typeof(p_scope -> d.dim_name) = 'number', false)
+                    AND (p_scope ->> d.dim_name)::numeric = trunc((p_scope ->> d.dim_name)::numeric)
+            END
+            AND (d.min_value IS NULL OR (p_scope ->> d.dim_name)::numeric >= d.min_value)
+            AND (d.allowed_values IS NULL OR d.allowed_values @> jsonb_build_array(p_scope -> d.dim_name))
+        ) AND (p_scope - array_agg(d.dim_name)) = '{}'::jsonb
+    INTO v_vec, v_ok
+    FROM scope_dimension AS d
+    WHERE d.namespace = p_namespace AND jsonb_typeof(p_scope) = 'object';
+    IF v_ok THEN
+        RETURN v_vec;
+    END IF;
+
+    -- slow path: say precisely what is wrong
     IF p_scope IS NULL OR jsonb_typeof(p_scope) <> 'object' THEN
         RAISE EXCEPTION 'scope must be a JSON object, got %', coalesce(jsonb_typeof(p_scope), 'NULL')
             USING ERRCODE = '22023', HINT = 'Pass the scope as {"macro_phase": ..., "bucket": ..., ...}.';

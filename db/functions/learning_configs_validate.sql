@@ -76,7 +76,7 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Defaults: edge_scale 20, ref_hold_hours 24.';
     END IF;
     SELECT f INTO v_bad
-    FROM unnest(ARRAY['edge_min', 'incremental_edge_min']) AS f
+    FROM unnest(ARRAY['edge_min', 'incremental_edge_min', 'min_t_stat']) AS f
     WHERE coalesce(jsonb_typeof(t -> f), '') <> 'number' OR (t ->> f)::float < 0 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'pm_config.tunables.% must be a non-negative number', v_bad

@@ -32,11 +32,27 @@ def sql_files(db_dir: Path, sub: str) -> list[Path]:
     return [f for f in files if not f.name.startswith("v_")] + [f for f in files if f.name.startswith("v_")]
 
 
+# Views hold no data and CREATE OR REPLACE VIEW cannot change their columns: they are re-created.
+DROP_VIEWS = """
+DO $drop$
+DECLARE v record;
+BEGIN
+    FOR v IN SELECT c.oid::regclass AS name FROM pg_class c
+             WHERE c.relnamespace = to_regnamespace('learning') AND c.relkind = 'v' LOOP
+        EXECUTE format('DROP VIEW IF EXISTS %s CASCADE', v.name);
+    END LOOP;
+END
+$drop$
+"""
+
+
 def apply_sql_dir(dsn: str, db_dir: Path, sub: str) -> int:
     """Apply every file of db/<sub>/ in one transaction; returns the number of files."""
     files = sql_files(db_dir, sub)
     with psycopg.connect(dsn) as conn:
         conn.execute("SET LOCAL check_function_bodies = off")
+        if sub == "functions":
+            conn.execute(DROP_VIEWS)
         for f in files:
             try:
                 conn.execute(f.read_text())

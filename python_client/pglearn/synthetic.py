@@ -1,0 +1,210 @@
+"""A deterministic synthetic market with planted edges (docs/synthetic.md).
+
+generate(conn, trades=..., weeks=..., patterns=..., seed=...) loads phase states, cap buckets, PM and DM
+actions with full scope and controls, and closed trades through COPY, so every row passes the same
+validation triggers as learning.log_action / learning.close_trade.
+
+Planted effects (everything else is noise around rr ~ N(0.1, 1.0)):
+  pm.uptrend.S1.buy_flag   entry  +1.0 R when macro_phase = Recover           (single-dim edge)
+  pm.breakout.S2.vol_flag  entry  +1.2 R when bucket = micro AND timeframe = 1h (two-dim interaction)
+  pm.fade.S1.early_flag    entry  +1.5 R * 2^(-age_weeks / 4)                  (fading edge)
+  pm.twin.S1.alpha / .beta entry  fire on the same trades (beta on 95 % of alpha's), +0.6 R
+  pm.late.S1.entry_flag    entry  counterfactual: a 2-3 bar later entry would have gained R
+  pm.panic.S3.dump_flag    exit   -0.8 R when macro_phase = Oh-Shit
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+PHASES = ["Dip", "Double-Dip", "Oh-Shit", "Recover", "Good", "Euphoria"]
+BUCKETS = ["nano", "micro", "mid", "big"]
+TIMEFRAMES = ["15m", "1h", "4h"]
+MODES = ["patient", "normal", "aggressive"]
+START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
+
+PLANTED = {
+    "single": "pm.uptrend.S1.buy_flag",
+    "interaction": "pm.breakout.S2.vol_flag",
+    "fading": "pm.fade.S1.early_flag",
+    "twin_a": "pm.twin.S1.alpha",
+    "twin_b": "pm.twin.S1.beta",
+    "late_entry": "pm.late.S1.entry_flag",
+    "negative_exit": "pm.panic.S3.dump_flag",
+}
+SIGNALS = ("TS", "OX", "DX", "EDX", "OBV_z")
+
+
+@dataclass
+class Market:
+    """Phase timeline, bucket ranking and token buckets of a synthetic history."""
+
+    weeks: int
+    rng: random.Random
+    phase_rows: list = field(default_factory=list)  # (ts, macro, meso, micro)
+    bucket_rows: list = field(default_factory=list)  # (ts, bucket, phase, rank, population)
+    token_rows: list = field(default_factory=list)  # (token, valid_from, bucket)
+    token_bucket: dict = field(default_factory=dict)
+
+    def build(self, n_tokens: int) -> None:
+        rng = self.rng
+        macro = rng.choice(PHASES)
+        meso = rng.choice(PHASES)
+        ranking = BUCKETS[:]
+        for day in range(self.weeks * 7):
+            ts = START + timedelta(days=day)
+            if day % 14 == 0 and rng.random() < 0.7:
+                macro = rng.choice(PHASES)
+            if day % 4 == 0:
+                meso = rng.choice(PHASES)
+            micro = rng.choice(PHASES)
+            self.phase_rows.append((ts, macro, meso, micro))
+            if rng.random() < 0.3:
+                i, j = rng.sample(range(4), 2)
+                ranking[i], ranking[j] = ranking[j], ranking[i]
+            for pos, bucket in enumerate(ranking, start=1):
+                self.bucket_rows.append((ts, bucket, rng.choice(PHASES), pos, rng.randint(5, 60)))
+        for t in range(n_tokens):
+            token = f"TOK{t:05d}"
+            bucket = rng.choice(BUCKETS)
+            self.token_rows.append((token, START, bucket))
+            self.token_bucket[token] = [(START, bucket)]
+            if rng.random() < 0.2:
+                moved = START + timedelta(days=rng.randrange(1, self.weeks * 7))
+                new = rng.choice(BUCKETS)
+                self.token_rows.append((token, moved, new))
+                self.token_bucket[token].append((moved, new))
+
+    def scope(self, token: str, ts: datetime, timeframe: str, family: str, a_mode: str, e_mode: str) -> dict:
+        day = min(int((ts - START).total_seconds() // 86400), len(self.phase_rows) - 1)
+        _, macro, meso, micro = self.phase_rows[day]
+        ranking = [b for (_, b, _, _, _) in sorted(self.bucket_rows[day * 4:day * 4 + 4], key=lambda r: r[3])]
+        bucket = [b for (since, b) in self.token_bucket[token] if since <= ts][-1]
+        return {
+            "macro_phase": macro,
+            "meso_phase": meso,
+            "micro_phase": micro,
+            "bucket_leader": ranking[0],
+            "bucket_rank_position": ranking.index(bucket) + 1,
+            "market_family": family,
+            "bucket": bucket,
+            "timeframe": timeframe,
+            "A_mode": a_mode,
+            "E_mode": e_mode,
+        }
+
+
+def pattern_names(n: int) -> dict[str, list[str]]:
+    """Pattern keys per action category: the planted ones plus noise patterns up to n in total."""
+    cats = {
+        "entry": [PLANTED[k] for k in ("single", "interaction", "fading", "twin_a", "late_entry")],
+        "add": [],
+        "trim": [],
+        "exit": [PLANTED["negative_exit"]],
+    }
+    kinds = [("entry", "buy"), ("add", "add"), ("trim", "trim"), ("exit", "cut")]
+    i = 0
+    while sum(len(v) for v in cats.values()) + 1 < n:  # +1: twin_b rides on twin_a
+        cat, verb = kinds[i % 4]
+        cats[cat].append(f"pm.noise{i:03d}.S{1 + i % 3}.{verb}_flag")
+        i += 1
+    return cats
+
+
+ACTION_TYPES = {"entry": ["E1", "E2", "entry_immediate"], "add": ["add", "scale_up"], "trim": ["trim", "partial_exit"],
+                "exit": ["cut", "emergency_exit", "panic_exit"]}
+
+
+def _controls(rng: random.Random) -> str:
+    return json.dumps({
+        "signals": {s: round(rng.random(), 3) for s in SIGNALS},
+        "applied_knobs": {"entry_delay_bars": rng.randint(0, 2), "phase1_frac": 0.15, "trim_delay": 3,
+                          "trail_mult": 1.0, "min_ts_for_add": 0.5},
+    }, separators=(",", ":"))
+
+
+def _copy(conn, table: str, columns: str, rows) -> int:
+    count = 0
+    with conn.cursor().copy(f"COPY learning.{table} ({columns}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+            count += 1
+    return count
+
+
+def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, seed: int = 7,
+             dm_share: float = 0.05) -> dict:
+    """Generate and load a synthetic history; returns counts and the planted pattern keys."""
+    rng = random.Random(seed)
+    market = Market(weeks=weeks, rng=rng)
+    market.build(n_tokens=max(50, trades // 20))
+    cats = pattern_names(patterns)
+    tokens = list(market.token_bucket)
+    span = weeks * 7 * 86400 - 3 * 86400
+    actions, closes = [], []
+    for i in range(trades):
+        pos = f"pos{i:07d}"
+        t0 = START + timedelta(seconds=rng.randrange(span))
+        token = rng.choice(tokens)
+        family = rng.choices(["lowcaps", "midcaps", "majors"], [0.8, 0.15, 0.05])[0]
+        timeframe = rng.choices(TIMEFRAMES, [0.3, 0.5, 0.2])[0]
+        a_mode, e_mode = rng.choice(MODES), rng.choice(MODES)
+        scope = market.scope(token, t0, timeframe, family, a_mode, e_mode)
+        hold = rng.uniform(1, 96)
+        rr = rng.gauss(0.1, 1.0)
+        details: dict = {}
+        if rng.random() < dm_share:
+            dm_scope = {"curator_tier": rng.choice("SABC"), "intent": rng.choice(["buy", "accumulate"]),
+                        "chain": rng.choice(["solana", "base"]), "bucket": scope["bucket"],
+                        "macro_phase": scope["macro_phase"]}
+            actions.append((pos, t0, f"dm.curator.tier{dm_scope['curator_tier']}", "E1", dm_scope))
+            closes.append((pos, t0 + timedelta(hours=hold), rr, details))
+            continue
+        entry = rng.choice(cats["entry"])
+        fired = [(entry, "entry", t0, scope)]
+        if entry == PLANTED["single"] and scope["macro_phase"] == "Recover":
+            rr += 1.0
+        if entry == PLANTED["interaction"] and scope["bucket"] == "micro" and scope["timeframe"] == "1h":
+            rr += 1.2
+        if entry == PLANTED["fading"]:
+            rr += 1.5 * 2 ** (-((t0 - START).days / 7) / 4)
+        if entry == PLANTED["twin_a"]:
+            rr += 0.6
+            if rng.random() < 0.95:
+                fired.append((PLANTED["twin_b"], "entry", t0, scope))
+        if entry == PLANTED["late_entry"]:
+            details = {"cf_entry_delay_bars": rng.choice([2, 3]), "cf_entry_gain_rr": round(rng.uniform(0.2, 0.6), 3)}
+        if rng.random() < 0.4 and cats["add"]:
+            ts = t0 + timedelta(hours=hold * 0.3)
+            fired.append((rng.choice(cats["add"]), "add", ts, market.scope(token, ts, timeframe, family, a_mode, e_mode)))
+        if rng.random() < 0.5 and cats["trim"]:
+            ts = t0 + timedelta(hours=hold * 0.6)
+            fired.append((rng.choice(cats["trim"]), "trim", ts, market.scope(token, ts, timeframe, family, a_mode, e_mode)))
+        ts_exit = t0 + timedelta(hours=hold)
+        exit_scope = market.scope(token, ts_exit, timeframe, family, a_mode, e_mode)
+        exit_pattern = rng.choice(cats["exit"])
+        if exit_pattern == PLANTED["negative_exit"] and exit_scope["macro_phase"] == "Oh-Shit":
+            rr -= 0.8
+        fired.append((exit_pattern, "exit", ts_exit, exit_scope))
+        if rng.random() < 0.1:
+            details.setdefault("cf_exit_direction", rng.choice(["earlier", "later"]))
+            details.setdefault("cf_exit_gain_rr", round(rng.uniform(0, 0.5), 3))
+        for key, cat, ts, sc in fired:
+            actions.append((pos, ts, key, rng.choice(ACTION_TYPES[cat]), sc))
+        closes.append((pos, ts_exit + timedelta(minutes=1), rr, details))
+
+    with conn.transaction():
+        _copy(conn, "phase_state", "ts, macro_phase, meso_phase, micro_phase", market.phase_rows)
+        _copy(conn, "phase_state_bucket", "ts, bucket, phase, rank_position, population", market.bucket_rows)
+        _copy(conn, "token_cap_bucket", "token, valid_from, bucket", market.token_rows)
+        n_actions = _copy(conn, "action_log", "position_id, ts, pattern_key, action_type, scope, controls",
+                          ((p, ts, k, t, json.dumps(sc), _controls(rng)) for p, ts, k, t, sc in actions))
+        n_trades = _copy(conn, "completed_trades", "position_id, closed_at, rr, details",
+                         ((p, ts, round(rr, 4), json.dumps(d)) for p, ts, rr, d in closes))
+    return {"trades": n_trades, "actions": n_actions, "weeks": weeks, "start": START.isoformat(),
+            "end": (START + timedelta(weeks=weeks)).isoformat(), "planted": PLANTED}
