@@ -24,6 +24,7 @@ SET search_path = pg_catalog, learning
 SET enable_mergejoin = off
 SET enable_sort = off
 SET work_mem = '256MB'
+SET client_min_messages = warning
 AS $$
 DECLARE
     v_cfg constant jsonb := pm_config() -> 'tunables';
@@ -47,6 +48,9 @@ BEGIN
     END IF;
 
     RAISE DEBUG 'aggregate step 1 at %', clock_timestamp();
+    -- work tables of an earlier run in the same transaction (walk-forward replays) go first
+    DROP TABLE IF EXISTS _agg_fact, _agg_ns, _agg_pc, _agg_tuple, _agg_dict, _agg_field, _agg_base, _agg_keymask,
+        _agg_cell, _agg_cand, _agg_q, _agg_sv, _agg_out;
     -- 1. facts -----------------------------------------------------------------------------------
     CREATE TEMP TABLE _agg_fact ON COMMIT DROP AS
     SELECT f.pattern_key, f.action_category, f.position_id, f.scope_vec, t.rr, t.hold_hours, t.closed_at, t.details

@@ -38,8 +38,10 @@ BEGIN
     ),
     stepped AS (
         SELECT ch.*, p.effect AS prev,
-               ch.cfd_n >= v_cf_min_n AND ch.cfd_mean >= 0.5 AS later_entry,
-               greatest(-v_max_step, least(v_max_step, v_lr * ch.cfx_dir * ch.cfx_gain)) * (ch.cfx_n >= v_cf_min_n)::int AS exit_step,
+               -- counterfactual evidence counts only for its own category and when most samples carry it
+               ch.action_category = 'entry' AND ch.cfd_n >= greatest(v_cf_min_n, ch.n / 2.0) AND ch.cfd_mean >= 0.5 AS later_entry,
+               greatest(-v_max_step, least(v_max_step, v_lr * ch.cfx_dir * ch.cfx_gain))
+               * (ch.action_category IN ('trim', 'exit') AND ch.cfx_n >= greatest(v_cf_min_n, ch.n / 2.0))::int AS exit_step,
                least(1.0, ln(1 + ch.n) / ln(1 + v_n_full))
                * CASE WHEN ch.seg_t = 0 THEN 0.5
                       WHEN ch.edge_raw >= 0 THEN ch.seg_p::float / ch.seg_t

@@ -19,6 +19,12 @@ $roles$;
 GRANT USAGE ON SCHEMA learning TO pglearn_pm, pglearn_reader;
 -- Nothing is executable by PUBLIC: every function file REVOKEs from PUBLIC and GRANTs explicitly.
 ALTER DEFAULT PRIVILEGES IN SCHEMA learning GRANT SELECT ON TABLES TO pglearn_reader;
+-- The PM calls resolve_overrides(...) unqualified: the schema is on this database's search_path.
+DO $path$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET search_path = "$user", public, learning', current_database());
+END
+$path$;
 
 -- ---------------------------------------------------------------------------
 -- Registries
