@@ -67,6 +67,10 @@ BEGIN
            ((date_trunc('week', max(closed_at))::date - date_trunc('week', min(closed_at))::date) / 7) + 1
     INTO v_week0, v_weeks
     FROM _agg_fact;
+    IF v_weeks IS NULL THEN  -- no closed trade yet: nothing qualifies
+        DELETE FROM pattern_scope_stats;
+        RETURN 0;
+    END IF;
 
     RAISE DEBUG 'aggregate step 2 at %', clock_timestamp();
     -- 2. pattern/category ids, baselines, spans; namespaces; dictionary and key layout -------------

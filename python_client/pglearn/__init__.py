@@ -1,6 +1,6 @@
 """pglearn: thin client for the Postgres-native v5 learning stack (schema `learning`)."""
 
-from .client import Client
+from .client import Client, Resolution
 from .errors import (
     DuplicateTrade,
     InvalidValue,
@@ -13,6 +13,7 @@ from .errors import (
 
 __all__ = [
     "Client",
+    "Resolution",
     "PglearnError",
     "InvalidValue",
     "DuplicateTrade",

@@ -1,4 +1,4 @@
-"""The pglearn command line: `pglearn migrate|rollback|status`.
+"""The pglearn command line: `pglearn migrate|rollback|status|run-cycle|health|export-config`.
 
 The DSN comes from --dsn, else $DATABASE_URL, else $PGLEARN_DSN.
 """
@@ -34,6 +34,29 @@ def cmd_status(args: argparse.Namespace) -> None:
         print(json.dumps(client.status(), indent=2, default=str))
 
 
+def cmd_run_cycle(args: argparse.Namespace) -> None:
+    with Client(_dsn(args)) as client:
+        summary = client.run_learning_cycle(args.as_of)
+    print(json.dumps(summary, indent=2))
+    if not summary["ok"]:
+        sys.exit(1)
+
+
+def cmd_health(args: argparse.Namespace) -> None:
+    with Client(_dsn(args)) as client:
+        rows = client.health()
+    width = max(len(name) for name, _, _ in rows)
+    for name, ok, detail in rows:
+        print(f"{'ok ' if ok else 'BAD'}  {name:<{width}}  {detail}")
+    if not all(ok for _, ok, _ in rows):
+        sys.exit(1)
+
+
+def cmd_export_config(args: argparse.Namespace) -> None:
+    with Client(_dsn(args)) as client:
+        print(json.dumps(client.export_config(), indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="pglearn", description=__doc__)
     parser.add_argument("--dsn", help="PostgreSQL connection string (default: $DATABASE_URL)")
@@ -47,6 +70,15 @@ def main(argv: list[str] | None = None) -> None:
     rb.add_argument("--count", type=int, default=None, help="how many migrations to roll back")
     rb.set_defaults(func=cmd_rollback)
     sub.add_parser("status", parents=[common], help="what is installed, row counts").set_defaults(func=cmd_status)
+    rc = sub.add_parser("run-cycle", parents=[common], help="run aggregation -> lessons -> materialization")
+    rc.add_argument("--as-of", default=None, help="timestamp the cycle sees history up to (default: now)")
+    rc.set_defaults(func=cmd_run_cycle)
+    sub.add_parser("health", parents=[common], help="the section-7 health checks; exit 1 unless all ok").set_defaults(
+        func=cmd_health
+    )
+    sub.add_parser("export-config", parents=[common], help="print the override documents (roadmap 1.5)").set_defaults(
+        func=cmd_export_config
+    )
     args = parser.parse_args(argv)
     args.func(args)
 

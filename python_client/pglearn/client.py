@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,28 @@ STATUS_TABLES = (
     "override_application",
     "job_runs",
 )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The result of learning.resolve_overrides: adjusted levers and controls, what applied, and from which generation."""
+
+    levers: dict
+    controls: dict
+    strength: dict | None
+    execution: dict | None
+    generation: int | None
+    telemetry: str
+
+    @property
+    def applied(self) -> bool:
+        return self.strength is not None or self.execution is not None
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "Resolution":
+        applied = doc.get("applied") or {}
+        return cls(doc["levers"], doc["controls"], applied.get("strength"), applied.get("execution"),
+                   doc.get("generation"), doc.get("telemetry", "none"))
 
 
 class Client:
@@ -96,6 +119,32 @@ class Client:
     def regime_context(self, as_of: datetime | None = None) -> dict:
         """learning.regime_context: phases and bucket ranking in force at as_of."""
         return self._one("SELECT learning.regime_context(coalesce(%s::timestamptz, now()))", (as_of,))
+
+    def resolve_overrides(
+        self, pattern_key: str, action_category: str, scope: dict, base_levers: dict, plan_controls: dict | None = None
+    ) -> Resolution:
+        """resolve_overrides: the most specific matching override applied to base levers and plan controls."""
+        doc = self._one(
+            "SELECT learning.resolve_overrides(%s, %s, %s, %s, %s)",
+            (pattern_key, action_category, Jsonb(scope), Jsonb(base_levers), Jsonb(plan_controls or {})),
+        )
+        return Resolution.from_json(doc)
+
+    def run_learning_cycle(self, as_of: datetime | None = None) -> dict:
+        """learning.run_learning_cycle: aggregation -> lessons -> materialization as of a time."""
+        return self._one("SELECT learning.run_learning_cycle(coalesce(%s::timestamptz, now()))", (as_of,))
+
+    def health(self) -> list[tuple[str, bool, str]]:
+        """learning.v_health: one (check, ok, detail) row per roadmap section-7 criterion."""
+        return self.conn.execute("SELECT check_name, ok, detail FROM learning.v_health").fetchall()
+
+    def export_config(self) -> dict:
+        """The materialized override documents in the roadmap 1.5 shape."""
+        rows = self.conn.execute(
+            "SELECT config_key, config FROM learning.learning_configs"
+            " WHERE config_key IN ('pattern_strength_overrides', 'pattern_overrides')"
+        ).fetchall()
+        return dict(rows)
 
     def status(self) -> dict:
         """What is installed (schema, extensions, migrations) and row counts of the main tables."""

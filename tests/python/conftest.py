@@ -29,7 +29,7 @@ SEED_CONTROLS = {
 DATA_TABLES = (
     "action_log, completed_trades, pattern_scope_stats, learning_lessons, learning_regime_weights, "
     "learning_edge_history, learning_latent_factors, override_application, job_runs, phase_state, "
-    "phase_state_bucket, token_cap_bucket"
+    "phase_state_bucket, token_cap_bucket, override_current, runtime_override, override_generation"
 )
 
 

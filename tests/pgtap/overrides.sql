@@ -1,0 +1,134 @@
+-- materialize_overrides (decay, factor merge, atomic generations, rollback) and resolve_overrides.
+\ir fixtures.psql
+SELECT * FROM no_plan();
+
+CREATE FUNCTION pg_temp.lesson(p_pattern text, p_scope jsonb, p_size float, p_strength float, p_confirmed timestamptz,
+                               p_exec jsonb DEFAULT '{}', p_halflife int DEFAULT 720, p_factor text DEFAULT NULL, p_n int DEFAULT 100)
+RETURNS bigint LANGUAGE sql AS $$
+    INSERT INTO learning.learning_lessons (pattern_key, action_category, scope_mask, scope_values_hash, scope_dims, scope_values,
+        effect, n, lesson_strength, decay_halflife_hours, latent_factor_id, last_epoch, last_confirmed_at)
+    VALUES (p_pattern, 'entry',
+            (SELECT coalesce(sum(1 << d.bit), 0) FROM learning.scope_dimension AS d WHERE d.namespace = 'pm' AND p_scope ? d.dim_name),
+            md5(p_scope::text), ARRAY(SELECT jsonb_object_keys(p_scope)), p_scope,
+            jsonb_build_object('capital_levers', jsonb_build_object('size_mult', p_size, 'entry_aggression_mult', 1.1, 'exit_aggression_mult', 0.9),
+                               'execution_levers', '{"signal_thresholds": {}}'::jsonb || p_exec),
+            p_n, p_strength, p_halflife, p_factor, p_confirmed, p_confirmed)
+    RETURNING id
+$$;
+CREATE TEMP TABLE base AS SELECT '{"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}'::jsonb AS levers,
+    '{"entry_delay_bars": 0, "phase1_frac": 0.2, "trim_delay": 3, "trail_speed": 1.0, "panic_trigger": 2.0, "min_ts_for_add": 0.5}'::jsonb AS controls;
+
+-- decay at a known age: half-life 10 h, age 10 h, strength 0.5 -> factor 0.25
+SELECT pg_temp.lesson('pm.o.D', '{}', 1.2, 0.5, '2026-06-01 00:00+00',
+    '{"entry_delay_bars": 4, "phase1_frac_mult": 0.8, "signal_thresholds": {"min_ts_for_add": 0.6}}', 10);
+SELECT is(materialize_overrides('2026-06-01 10:00+00'), 1, 'one override');
+SELECT ok(abs(decay_factor - 0.25) < 1e-12, 'decay factor = exp(-ln2 * age / half-life) * strength') FROM runtime_override;
+SELECT ok(abs(size_mult - (1 + 0.2 * 0.25)) < 1e-12, 'size_mult = 1 + (lever - 1) * factor') FROM runtime_override;
+SELECT ok(abs(phase1_frac_mult - (1 - 0.2 * 0.25)) < 1e-12, 'execution multipliers decay the same way') FROM runtime_override;
+SELECT is(entry_delay_bars::int, 1, 'entry_delay_bars = round(4 * 0.25)') FROM runtime_override;
+SELECT is(signal_thresholds, '{}'::jsonb, 'thresholds lapse below factor 0.5') FROM runtime_override;
+SELECT is((SELECT jsonb_array_length(config) FROM learning_configs WHERE config_key = 'pattern_strength_overrides'), 1,
+    'the strength override document is written');
+SELECT is((SELECT config -> 0 -> 'lesson' ->> 'decay_halflife_hours' FROM learning_configs WHERE config_key = 'pattern_overrides'), '10',
+    'documents carry the roadmap 1.5 lesson block');
+SELECT is(materialize_overrides('2026-06-01 00:00+00'), 1, 'age 0');
+SELECT ok(abs(size_mult - (1 + 0.2 * 0.5)) < 1e-12, 'at age 0 only the strength scales') FROM runtime_override
+WHERE generation = (SELECT generation FROM override_current);
+SELECT is(signal_thresholds, '{"min_ts_for_add": 0.6}'::jsonb, 'thresholds apply at factor >= 0.5') FROM runtime_override
+WHERE generation = (SELECT generation FROM override_current);
+
+-- rollback: the previous generation comes back, documents and runtime rows together
+CREATE TEMP TABLE gens AS SELECT array_agg(generation ORDER BY generation) AS g FROM override_generation;
+SELECT is(rollback_overrides(), (SELECT g[1] FROM gens), 'rollback returns the previous generation');
+SELECT is((SELECT generation FROM override_current), (SELECT g[1] FROM gens), 'and makes it current');
+SELECT is((SELECT (config -> 0 ->> 'generation')::bigint FROM learning_configs WHERE config_key = 'pattern_strength_overrides'),
+    (SELECT g[1] FROM gens), 'the documents follow the swap');
+SELECT throws_ok('SELECT rollback_overrides()', 'P0002', NULL, 'nothing older to roll back to');
+DELETE FROM learning_lessons;
+
+-- most specific match wins; ties: higher strength, then lower id
+SELECT pg_temp.lesson('pm.o.P', '{}', 1.05, 1.0, '2026-06-01');
+SELECT pg_temp.lesson('pm.o.P', '{"macro_phase": "Recover"}', 1.10, 0.6, '2026-06-01');
+SELECT pg_temp.lesson('pm.o.P', '{"bucket": "micro"}', 1.15, 0.9, '2026-06-01');
+SELECT pg_temp.lesson('pm.o.P', '{"bucket": "micro", "timeframe": "1h"}', 1.20, 0.5, '2026-06-01');
+SELECT pg_temp.lesson('pm.o.P', '{"bucket": "micro", "bucket_rank_position": 1}', 1.25, 0.5, '2026-06-01');
+SELECT materialize_overrides('2026-06-01');
+CREATE TEMP TABLE r AS SELECT resolve_overrides('pm.o.P', 'entry', :'seed_scope', levers, controls) AS res FROM base;
+SELECT is((SELECT res #> '{applied,strength,scope}' FROM r), '{"bucket": "micro", "timeframe": "1h"}'::jsonb,
+    'the most specific match wins; among equals the lower lesson id');
+SELECT ok((SELECT abs((res #>> '{levers,position_size_frac}')::float - 0.1 * (1 + 0.2 * 0.5)) < 1e-12 FROM r), 'size *= size_mult');
+SELECT ok((SELECT abs((res #>> '{levers,A_value}')::float - 0.5 * (1 + 0.1 * 0.5)) < 1e-12 FROM r), 'A *= entry_aggression_mult');
+SELECT ok((SELECT abs((res #>> '{levers,E_value}')::float - 0.5 * (1 - 0.1 * 0.5)) < 1e-12 FROM r), 'E *= exit_aggression_mult');
+SELECT is((SELECT res ->> 'telemetry' FROM r), 'recorded', 'an application is recorded');
+SELECT is((SELECT count(*) FROM override_application)::int, 1, 'one telemetry row');
+SELECT is(resolve_overrides('pm.o.P', 'entry', :'seed_scope'::jsonb - 'timeframe' || '{"bucket_rank_position": 2}', levers, controls)
+    #> '{applied,strength,scope}', '{"bucket": "micro"}'::jsonb, 'ties on dims: higher strength wins') FROM base;
+SELECT is(resolve_overrides('pm.o.P', 'entry', '{"macro_phase": "Recover", "bucket_rank_position": "1", "bucket": "micro"}', levers, controls)
+    #> '{applied,strength,scope}', '{"bucket": "micro", "bucket_rank_position": 1}'::jsonb, 'integer dims given as strings are normalised') FROM base;
+SELECT is(resolve_overrides('pm.o.P', 'entry', '{"macro_phase": "Dip", "bucket": "nano"}', levers, controls)
+    #> '{applied,strength,scope}', '{}'::jsonb, 'the pattern-wide override matches any scope') FROM base;
+SELECT is(resolve_overrides('pm.o.X', 'entry', :'seed_scope', levers, controls),
+    jsonb_build_object('levers', levers, 'controls', controls, 'applied', '{"strength": null, "execution": null}'::jsonb,
+                       'generation', (SELECT generation FROM override_current), 'telemetry', 'none'),
+    'no match: the inputs come back unchanged') FROM base;
+SELECT is(resolve_overrides('pm.o.P', 'exit', :'seed_scope', levers, controls) -> 'levers', levers, 'another category does not match') FROM base;
+SELECT is(resolve_overrides('pm.o.P', 'entry', :'seed_scope', '{"A_value": 0.99, "E_value": 0.5, "position_size_frac": 0.98}', '{}')
+    #>> '{levers,position_size_frac}', '1', 'levers are clamped to [0, 1]');
+
+-- execution levers on plan controls
+DELETE FROM learning_lessons;
+SELECT pg_temp.lesson('pm.o.E', '{}', 1.0, 1.0, '2026-06-01',
+    '{"entry_delay_bars": 2, "phase1_frac_mult": 0.5, "trim_delay_mult": 2.0, "trail_mult": 1.5, "panic_trigger_mult": 1.2, "signal_thresholds": {"min_ts_for_add": 0.55}}');
+SELECT materialize_overrides('2026-06-01');
+CREATE TEMP TABLE e AS SELECT resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls' AS c FROM base;
+SELECT is((SELECT c FROM e), '{"entry_delay_bars": 2, "phase1_frac": 0.1, "trim_delay": 6, "trail_speed": 1.5, "panic_trigger": 2.4, "min_ts_for_add": 0.55}'::jsonb,
+    'execution levers: delay set, fractions and delays multiplied, thresholds set');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, '{"phase1_frac": 0.2}') -> 'controls',
+    '{"entry_delay_bars": 2, "phase1_frac": 0.1, "min_ts_for_add": 0.55}'::jsonb, 'absent controls stay absent') FROM base;
+
+-- feature flags
+CREATE FUNCTION pg_temp.flag(p_key text, p_value jsonb) RETURNS void LANGUAGE sql AS $$
+    UPDATE learning.learning_configs SET config = jsonb_set(config, ARRAY['feature_flags', p_key], p_value) WHERE config_key = 'pm_config'
+$$;
+SELECT pg_temp.flag('learning_overrides_enabled', 'false');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'master switch off: unchanged') FROM base;
+SELECT pg_temp.flag('learning_overrides_enabled', 'true');
+SELECT pg_temp.flag('learning_overrides_enabled_regimes', '["Euphoria"]');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'regime not listed: unchanged') FROM base;
+SELECT pg_temp.flag('learning_overrides_enabled_regimes', '["Good"]');
+SELECT isnt(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'micro phase listed: applies') FROM base;
+SELECT pg_temp.flag('learning_overrides_enabled_buckets', '["nano"]');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'bucket not listed: unchanged') FROM base;
+SELECT pg_temp.flag('learning_overrides_enabled_buckets', '["micro", "nano"]');
+SELECT isnt(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'bucket listed: applies') FROM base;
+
+-- latent factors: lessons of one factor with the same scope share one evidence-weighted lever set
+DELETE FROM learning_lessons;
+SELECT pg_temp.lesson('pm.o.T1', '{}', 1.2, 1.0, '2026-06-01', '{}', 720, 'lf_1', 300);
+SELECT pg_temp.lesson('pm.o.T2', '{}', 1.0, 1.0, '2026-06-01', '{}', 720, 'lf_1', 100);
+SELECT materialize_overrides('2026-06-01');
+SELECT ok(bool_and(abs(size_mult - (300 * 1.2 + 100 * 1.0) / 400) < 1e-12), 'both members get the n*strength-weighted lever')
+FROM runtime_override WHERE generation = (SELECT generation FROM override_current);
+
+-- bad input: 22023 naming the field
+SELECT throws_ok(format('SELECT resolve_overrides(%L, %L, %L, %L, %L)', k, c, s, b, p), '22023', NULL, d)
+FROM (VALUES ('bad', 'entry', '{}', '{"A_value": 1, "E_value": 1, "position_size_frac": 1}', '{}', 'malformed pattern key'),
+             ('pm.a', 'hold', '{}', '{"A_value": 1, "E_value": 1, "position_size_frac": 1}', '{}', 'unknown category'),
+             ('pm.a', 'entry', '[]', '{"A_value": 1, "E_value": 1, "position_size_frac": 1}', '{}', 'scope not an object'),
+             ('pm.a', 'entry', '{}', '{"A_value": 1, "E_value": "x", "position_size_frac": 1}', '{}', 'non-numeric base lever'),
+             ('pm.a', 'entry', '{}', '{"A_value": 1, "E_value": 1}', '{}', 'missing base lever'),
+             ('pm.a', 'entry', '{}', '{"A_value": 1, "E_value": 1, "position_size_frac": 1}', '{"phase1_frac": "big"}', 'non-numeric control'))
+     AS t (k, c, s, b, p, d);
+SELECT throws_like($$SELECT resolve_overrides('pm.a', 'entry', '{}', '{"A_value": 1, "position_size_frac": 1}', '{}')$$,
+    'base_levers.E_value must be a number', 'the message names the field');
+
+-- run_job bookkeeping
+SELECT is(run_job('aggregate_pattern_scope_stats', 'infinity') ->> 'status', 'failed', 'a failing job is recorded, not raised');
+SELECT is((SELECT status || ':' || left(error, 5) FROM job_runs ORDER BY id DESC LIMIT 1), 'failed:22023', 'job_runs keeps the error');
+SELECT throws_ok($$SELECT run_job('nope')$$, '22023', NULL, 'unknown job');
+SELECT is(run_learning_cycle('2026-06-02') ->> 'ok', 'true', 'a cycle on little data runs all jobs ok');
+SELECT is((SELECT array_agg(job ORDER BY id) FROM job_runs WHERE status = 'ok'),
+    ARRAY['aggregate_pattern_scope_stats', 'build_lessons', 'materialize_overrides'], 'in dependency order');
+
+SELECT * FROM finish();
+ROLLBACK;

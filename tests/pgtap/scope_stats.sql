@@ -1,0 +1,101 @@
+-- aggregate_pattern_scope_stats on a hand-computed fixture (docs/stats.md).
+\ir fixtures.psql
+SELECT * FROM no_plan();
+
+-- N_min 2/3/4/5 by subset size so that a handful of trades qualify
+UPDATE learning_configs SET config = jsonb_set(config, '{tunables,n_min}', '{"k1_2": 2, "k3_4": 3, "k5_6": 4, "k7_plus": 5}')
+WHERE config_key = 'pm_config';
+
+-- pattern A: four trades, two in macro Recover, two in Dip; pattern B: two trades. All category entry.
+CREATE FUNCTION pg_temp.trade(p_pos text, p_pattern text, p_macro text, p_open timestamptz, p_close timestamptz, p_rr float,
+                              p_details jsonb DEFAULT '{}') RETURNS void LANGUAGE sql AS $$
+    SELECT learning.log_action(p_pos, p_pattern, 'E1',
+        '{"macro_phase": "Recover", "meso_phase": "Dip", "micro_phase": "Good", "bucket_leader": "micro", "bucket_rank_position": 1,
+          "market_family": "lowcaps", "bucket": "micro", "timeframe": "1h", "A_mode": "normal", "E_mode": "aggressive"}'::jsonb
+        || jsonb_build_object('macro_phase', p_macro),
+        '{"signals": {}, "applied_knobs": {}}', p_open);
+    SELECT learning.close_trade(p_pos, p_rr, p_close, p_details);
+$$;
+SELECT pg_temp.trade('A1', 'pm.t.A', 'Recover', '2026-03-02 00:00+00', '2026-03-03 00:00+00', 2.0, '{"cf_entry_delay_bars": 2}');
+SELECT pg_temp.trade('A2', 'pm.t.A', 'Recover', '2026-03-03 00:00+00', '2026-03-03 12:00+00', 1.0, '{"cf_entry_delay_bars": 1}');
+SELECT pg_temp.trade('A3', 'pm.t.A', 'Dip', '2026-03-09 00:00+00', '2026-03-10 00:00+00', -1.0);
+SELECT pg_temp.trade('A4', 'pm.t.A', 'Dip', '2026-03-16 00:00+00', '2026-03-18 00:00+00', 0.0);
+SELECT pg_temp.trade('B1', 'pm.t.B', 'Recover', '2026-03-02 00:00+00', '2026-03-03 00:00+00', 0.5);
+SELECT pg_temp.trade('B2', 'pm.t.B', 'Dip', '2026-03-16 00:00+00', '2026-03-17 00:00+00', -0.5);
+-- a second firing of A inside trade A1 counts once (the first action's scope is the trade's scope)
+SELECT learning.log_action('A1x', 'pm.t.A', 'E2', :'seed_scope', '{"signals": {}, "applied_knobs": {}}', '2026-03-02 00:00+00');
+UPDATE action_log SET position_id = 'A1' WHERE position_id = 'A1x';  -- a correction, validated by the trigger
+UPDATE action_log SET ts = '2026-03-02 01:00+00' WHERE position_id = 'A1' AND action_type = 'E2';
+
+SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 'the aggregation writes rows');
+
+-- N_min per subset size: A has 9 constant dims (n = 4 up to 6 dims) and macro_phase splits it in n = 2 groups (k <= 2)
+SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A')::int,
+    (1 + 9 + 36 + 84 + 126 + 126 + 84) + 2 * (1 + 9), 'pattern A: 466 masks without macro_phase (k <= 6) + 2 x 10 with it (k <= 2)');
+SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.B')::int, 1 + 9 + 36,
+    'pattern B: n = 2 only qualifies up to 2 dims, and only without macro_phase');
+SELECT is((SELECT max(bit_count(scope_mask::int::bit(16))) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A')::int, 6,
+    'no 7+-dim row: n = 4 < N_min 5');
+SELECT is((SELECT count(DISTINCT scope_mask) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND n = 2)::int, 10,
+    'macro_phase groups stop at 2 dims (N_min 3 for 3-4 dims)');
+
+-- pattern-wide row (mask 0) of A, by hand: b = mean of all six entry trades = 2/6
+CREATE TEMP TABLE a0 AS SELECT stats FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0;
+SELECT is((SELECT scope_values FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0), '{}'::jsonb, 'mask 0 has empty scope_values');
+SELECT is((stats ->> 'n')::int, 4, 'n = 4 (trade A1 counts once)') FROM a0;
+SELECT ok(abs((stats ->> 'avg_rr')::float - 0.5) < 1e-12, 'avg_rr = (2 + 1 - 1 + 0) / 4') FROM a0;
+SELECT ok(abs((stats ->> 'variance')::float - 5.0 / 3) < 1e-12, 'variance = 5 / 3 (sample)') FROM a0;
+SELECT ok(abs((stats ->> 'rr_baseline')::float - 2.0 / 6) < 1e-12, 'baseline = mean rr of all entry trades') FROM a0;
+SELECT ok(abs((stats ->> 'time_efficiency')::float - (24.0 / 48 + 24.0 / 36) / 4) < 1e-12,
+    'time_efficiency = mean of H/(H + hold) over winners, 0 otherwise') FROM a0;
+SELECT ok(abs((stats ->> 'field_coherence')::float - 0.5) < 1e-12, 'field_coherence = 2 of 4 at or above b') FROM a0;
+SELECT ok(abs((stats ->> 'recurrence_score')::float - 1.0) < 1e-12, 'recurrence of the root = 1') FROM a0;
+SELECT is((stats ->> 'segments_tested')::int, 1, 'one segment with >= 2 samples') FROM a0;
+SELECT is((stats ->> 'segments_positive')::int, 1, 'and its mean (1.5) beats b') FROM a0;
+SELECT ok(abs((stats ->> 'edge_raw')::float
+    - (0.5 - 2.0 / 6) * (1 / (1 + 5.0 / 3)) * ln(5) * (0.5 + 0.5 * ((24.0 / 48 + 24.0 / 36) / 4 + 0.5 + 1) / 3) * (1 / (1 + 5.0 / 3))) < 1e-12,
+    'edge_raw = delta * coherence * ln(1+n) * (0.5 + 0.5 * mean factors) * var_penalty') FROM a0;
+SELECT ok(abs((stats ->> 'cf_entry_delay_bars_mean')::float - 1.5) < 1e-12, 'counterfactual mean over the trades that carry it') FROM a0;
+SELECT is((stats ->> 'regime_signature'), '*', 'no regime dims -> *') FROM a0;
+
+-- the one-dim macro_phase rows
+CREATE TEMP TABLE a1 AS SELECT scope_values ->> 'macro_phase' AS macro, scope_values_hash, stats
+FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 1;
+SELECT is((SELECT count(*) FROM a1)::int, 2, 'two macro_phase groups');
+SELECT ok(abs((stats ->> 'avg_rr')::float - 1.5) < 1e-12 AND abs((stats ->> 'variance')::float - 0.5) < 1e-12,
+    'Recover: avg 1.5, variance 0.5') FROM a1 WHERE macro = 'Recover';
+SELECT ok(abs((stats ->> 'field_coherence')::float - 1.0) < 1e-12, 'Dip: both below b, coherence 1') FROM a1 WHERE macro = 'Dip';
+SELECT ok(abs((stats ->> 'recurrence_score')::float - 1.0 / 3) < 1e-12, 'Recover: 1 of the pattern''s 3 ISO weeks') FROM a1 WHERE macro = 'Recover';
+SELECT ok(abs((stats ->> 'recurrence_score')::float - 2.0 / 3) < 1e-12, 'Dip: 2 of 3 weeks') FROM a1 WHERE macro = 'Dip';
+SELECT is((stats ->> 'segments_tested')::int, 0, 'Dip: its samples fall in different segments') FROM a1 WHERE macro = 'Dip';
+SELECT is(stats ->> 'regime_signature', 'macro=Recover', 'regime signature from the masked macro_phase') FROM a1 WHERE macro = 'Recover';
+SELECT is(scope_values_hash, md5('{"macro_phase": "Recover"}'::jsonb::text), 'hash = md5 of the canonical scope JSON') FROM a1 WHERE macro = 'Recover';
+SELECT is((SELECT scope_values FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 16),
+    '{"bucket_rank_position": 1}'::jsonb, 'integer dims come back as JSON numbers; bit 4 = bucket_rank_position');
+SELECT is(regime_signature('{"bucket_rank_position": 1, "bucket": "micro", "meso_phase": "Dip", "macro_phase": "Recover"}'),
+    'macro=Recover|meso=Dip|bucket_rank=1', 'full regime signature: macro, meso, bucket_rank in that order');
+SELECT is((SELECT stats ->> 'regime_signature' FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 2 | 16),
+    'meso=Dip|bucket_rank=1', 'a stats row carries the signature of its masked regime dims');
+
+-- regime weights feed the edge
+INSERT INTO learning_regime_weights (pattern_key, action_category, regime_signature, weights, n_samples)
+VALUES ('pm.t.A', 'entry', '*', '{"time_efficiency": 1.5, "field_coherence": 0.5, "recurrence": 1.0, "variance": 1.2}', 10);
+CREATE TEMP TABLE hashes_before AS SELECT scope_mask, scope_values_hash FROM pattern_scope_stats ORDER BY 1, 2;
+SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 're-run with weights rewrites the rows whose edge changed');
+SELECT ok(abs((SELECT (stats ->> 'edge_raw')::float FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0)
+    - (0.5 - 2.0 / 6) * (1 / (1 + 5.0 / 3)) * ln(5)
+      * (0.5 + 0.5 * (1.5 * (24.0 / 48 + 24.0 / 36) / 4 + 0.5 * 0.5 + 1.0 * 1) / 3) * (1.2 / (1 + 5.0 / 3))) < 1e-12,
+    'edge_raw uses the learned weights of the row''s regime signature');
+SELECT set_eq('SELECT scope_mask, scope_values_hash FROM pattern_scope_stats', 'SELECT * FROM hashes_before',
+    'hashes are deterministic across runs');
+SELECT is(aggregate_pattern_scope_stats('2026-04-01'), 0, 'an unchanged re-run writes nothing');
+SELECT is((SELECT count(DISTINCT ts)::int FROM learning_edge_history), 1, 'edge history is appended at ts = as_of');
+
+-- walk-forward: as_of before A3 closes sees only A1, A2, B1
+SELECT ok(aggregate_pattern_scope_stats('2026-03-05') > 0, 'an earlier as_of');
+SELECT is((SELECT n FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0), 2, 'only trades closed by as_of count');
+SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.B')::int, 0, 'rows that no longer qualify are removed');
+SELECT throws_ok($$SELECT aggregate_pattern_scope_stats('infinity')$$, '22023', NULL, 'as_of must be finite');
+
+SELECT * FROM finish();
+ROLLBACK;
