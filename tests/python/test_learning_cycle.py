@@ -1,0 +1,126 @@
+"""The learning loop end to end through the client: synthetic trades -> cycle -> lessons -> resolve_overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pglearn
+from conftest import SEED_SCOPE
+from pglearn.synthetic import PLANTED, generate
+
+BASE = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.2}
+CONTROLS = {"entry_delay_bars": 0, "phase1_frac": 0.2, "trim_delay": 3, "trail_speed": 1.0}
+
+
+def test_cycle_on_synthetic_history(client, conn):
+    """The issue's acceptance: a few hundred trades, one cycle, k = 0..4 rows, bounded lessons, overrides apply, health ok."""
+    info = generate(conn, trades=1500, weeks=8, patterns=10, seed=3)
+    as_of = datetime.fromisoformat(info["end"])
+    summary = client.run_learning_cycle(as_of)
+    assert summary["ok"], summary
+    sizes = {r[0] for r in conn.execute(
+        "SELECT DISTINCT bit_count(scope_mask::int::bit(16))::int FROM learning.pattern_scope_stats")}
+    assert {0, 1, 2, 3, 4} <= sizes
+    lessons = conn.execute("SELECT pattern_key, scope_values, effect FROM learning.learning_lessons").fetchall()
+    assert lessons, "the planted edges produce lessons"
+    assert conn.execute("SELECT bool_and(learning.effect_within_bounds(effect)) FROM learning.learning_lessons").fetchone()[0]
+
+    # a lesson's own scope resolves to changed levers; another pattern's does not
+    pattern, scope, _ = conn.execute(
+        "SELECT pattern_key, scope_values, size_mult FROM learning.v_active_overrides"
+        " WHERE action_category = 'entry' ORDER BY abs(size_mult - 1) DESC LIMIT 1").fetchone()
+    full_scope = {**SEED_SCOPE, **scope}
+    hit = client.resolve_overrides(pattern, "entry", full_scope, BASE, CONTROLS)
+    assert hit.applied and hit.levers != BASE and hit.telemetry == "recorded"
+    miss = client.resolve_overrides("pm.never.seen", "entry", full_scope, BASE, CONTROLS)
+    assert not miss.applied and miss.levers == BASE and miss.controls == CONTROLS
+
+    health = {name: ok for name, ok, _ in client.health()}
+    assert all(health.values()), health
+
+
+def test_planted_interaction_is_learned(client, conn):
+    """The two-dim planted edge (bucket micro x timeframe 1h) comes out as a positive lesson on those dims."""
+    info = generate(conn, trades=4000, weeks=8, patterns=12, seed=11)
+    client.run_learning_cycle(datetime.fromisoformat(info["end"]))
+    rows = conn.execute(
+        "SELECT scope_values, (effect #>> '{capital_levers,size_mult}')::float FROM learning.learning_lessons"
+        " WHERE pattern_key = %s", (PLANTED["interaction"],)).fetchall()
+    assert any(sv.get("bucket") == "micro" and sv.get("timeframe") == "1h" and size > 1 for sv, size in rows), rows
+
+
+def test_job_already_running_is_skipped(dsn, conn):
+    """A job whose advisory lock is held elsewhere is recorded as skipped, not queued."""
+    with psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtext('pglearn'), hashtext('build_lessons'))")
+        try:
+            result = conn.execute("SELECT learning.run_job('build_lessons')").fetchone()[0]
+        finally:
+            other.execute("SELECT pg_advisory_unlock(hashtext('pglearn'), hashtext('build_lessons'))")
+    assert result["status"] == "skipped"
+    assert conn.execute("SELECT status FROM learning.job_runs ORDER BY id DESC LIMIT 1").fetchone()[0] == "skipped"
+
+
+def test_resolve_rejects_bad_input(client):
+    with pytest.raises(pglearn.InvalidValue) as info:
+        client.resolve_overrides("pm.a", "entry", SEED_SCOPE, {"A_value": 1}, {})
+    assert "base_levers.E_value" in str(info.value)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edges=st.lists(st.floats(min_value=-1e4, max_value=1e4, allow_nan=False), min_size=1, max_size=12),
+    delay=st.floats(min_value=0, max_value=5),
+    base=st.fixed_dictionaries({k: st.floats(min_value=0, max_value=1) for k in BASE}),
+    age_hours=st.floats(min_value=0, max_value=10_000),
+)
+def test_levers_never_leave_bounds(conn, edges, delay, base, age_hours):
+    """For random edge histories, counterfactuals, ages and inputs, no lever or output leaves its bounds."""
+    conn.execute("SAVEPOINT h")
+    stats = {"n": 200, "avg_rr": 1, "rr_baseline": 0, "variance": 0.01, "segments_tested": 5, "segments_positive": 3,
+             "cf_entry_delay_n": 200, "cf_entry_delay_bars_mean": delay, "cf_entry_gain_rr_mean": 1.0,
+             "cf_exit_gain_n": 200, "cf_exit_later_share": 1.0, "cf_exit_gain_rr_mean": 3.0}
+    for day, edge in enumerate(edges):
+        cat = ("entry", "add", "trim", "exit")[day % 4]
+        conn.execute(
+            "INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values,"
+            " scope_values_hash, n, stats) VALUES ('pm.h.P', %s, 0, '{}', md5('{}'), 200, %s)"
+            " ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE SET stats = excluded.stats",
+            (cat, json.dumps({**stats, "avg_rr": 1 if edge >= 0 else -1, "edge_raw": edge})))
+        conn.execute("SELECT learning.build_lessons(%s::timestamptz + %s * interval '1 day')",
+                     (datetime(2026, 1, 1, tzinfo=timezone.utc), day))
+    assert conn.execute(
+        "SELECT coalesce(bool_and(learning.effect_within_bounds(effect)), true) FROM learning.learning_lessons").fetchone()[0]
+    conn.execute("SELECT learning.materialize_overrides(%s::timestamptz + %s * interval '1 hour')",
+                 (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(days=len(edges)), age_hours))
+    for cat in ("entry", "add", "trim", "exit"):
+        out = pglearn.Client(conn=conn).resolve_overrides("pm.h.P", cat, SEED_SCOPE, base,
+                                                          {**CONTROLS, "min_ts_for_add": 0.5, "min_ox_for_trim": 0.5})
+        assert all(0 <= out.levers[k] <= 1 for k in BASE)
+        assert 0 <= out.controls["entry_delay_bars"] <= 5
+        assert 0 <= out.controls["phase1_frac"] <= 1
+        assert 0 <= out.controls["min_ts_for_add"] <= 1 and 0 <= out.controls["min_ox_for_trim"] <= 1
+        if out.strength:
+            assert 0.7 <= out.strength["size_mult"] <= 1.3
+    conn.execute("ROLLBACK TO SAVEPOINT h")
+
+
+def test_cli_run_cycle_health_export(dsn, conn):
+    conn.commit()  # the CLI works on its own connection: nothing of this test's transaction is needed
+    env = {**os.environ, "DATABASE_URL": dsn}
+    cli = [sys.executable, "-m", "pglearn.cli"]
+    out = subprocess.run(cli + ["export-config"], env=env, check=True, capture_output=True, text=True).stdout
+    assert set(json.loads(out)) == {"pattern_strength_overrides", "pattern_overrides"}
+    health = subprocess.run(cli + ["health"], env=env, capture_output=True, text=True)
+    assert "tables_populated" in health.stdout
+    assert health.returncode in (0, 1)
+    assert (health.returncode == 0) == ("BAD" not in health.stdout)
