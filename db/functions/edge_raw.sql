@@ -36,5 +36,9 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.edge_raw(double precision, double precision, bigint, double precision, double precision, double precision, double precision, jsonb) IS
 'The seed''s compute_edge_with_regime_weights: delta_rr * coherence * ln(1+n) * (0.5 + 0.5*mean(weighted factors)) * var_penalty (docs/stats.md).';
-REVOKE ALL ON FUNCTION learning.edge_raw(double precision, double precision, bigint, double precision, double precision, double precision, double precision, jsonb) FROM public;
-GRANT EXECUTE ON FUNCTION learning.edge_raw(double precision, double precision, bigint, double precision, double precision, double precision, double precision, jsonb) TO pglearn_reader;
+REVOKE ALL ON FUNCTION learning.edge_raw(
+    double precision, double precision, bigint, double precision, double precision, double precision, double precision, jsonb
+) FROM public;
+GRANT EXECUTE ON FUNCTION learning.edge_raw(
+    double precision, double precision, bigint, double precision, double precision, double precision, double precision, jsonb
+) TO pglearn_reader;

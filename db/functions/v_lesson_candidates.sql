@@ -15,6 +15,7 @@ WITH cfg AS (
         (learning.pm_config() #>> '{tunables,incremental_edge_min}')::float AS incremental_edge_min,
         coalesce((learning.pm_config() #>> '{tunables,min_t_stat}')::float, 0) AS min_t_stat
 ),
+
 candidate AS (
     SELECT
         s.id AS stats_id,
@@ -33,9 +34,12 @@ candidate AS (
     CROSS JOIN cfg
     WHERE
         abs((s.stats ->> 'edge_raw')::float) >= cfg.edge_min
-        AND abs(((s.stats ->> 'avg_rr')::float - (s.stats ->> 'rr_baseline')::float)
-            / greatest(sqrt((s.stats ->> 'variance')::float / s.n), 1e-9)) >= cfg.min_t_stat
+        AND abs(
+            ((s.stats ->> 'avg_rr')::float - (s.stats ->> 'rr_baseline')::float)
+            / greatest(sqrt((s.stats ->> 'variance')::float / s.n), 1e-9)
+        ) >= cfg.min_t_stat
 ),
+
 submask AS (
     SELECT
         m.mask,
@@ -44,6 +48,7 @@ submask AS (
     CROSS JOIN generate_series(0, 1023) AS s (sub)
     WHERE (s.sub & m.mask) = s.sub AND s.sub <> m.mask
 ),
+
 dropped_dims AS (
     SELECT
         d.namespace,
@@ -53,6 +58,7 @@ dropped_dims AS (
     INNER JOIN generate_series(1, 1023) AS m (mask) ON (m.mask & (1 << d.bit)) <> 0
     GROUP BY d.namespace, m.mask
 ),
+
 projection AS MATERIALIZED (
     SELECT
         c.stats_id,
@@ -63,8 +69,9 @@ projection AS MATERIALIZED (
         md5((c.scope_values - dd.dims)::text) AS sub_hash
     FROM candidate AS c
     INNER JOIN submask AS sm ON c.scope_mask = sm.mask
-    INNER JOIN dropped_dims AS dd ON c.namespace = dd.namespace AND (c.scope_mask # sm.sub) = dd.mask
+    INNER JOIN dropped_dims AS dd ON c.namespace = dd.namespace AND (c.scope_mask - sm.sub) = dd.mask
 ),
+
 ancestor AS (
     SELECT
         p.stats_id,
@@ -80,6 +87,7 @@ ancestor AS (
     WHERE sign(a.edge_raw) = sign(p.edge_raw)
     GROUP BY p.stats_id
 )
+
 SELECT
     c.stats_id,
     c.pattern_key,
@@ -91,6 +99,7 @@ SELECT
     c.edge_raw,
     c.t_stat,
     an.best_ancestor_edge,
+    c.stats,
     abs(c.edge_raw) - coalesce(an.best_ancestor_edge, 0) AS incremental_edge,
     an.stats_id IS NULL OR abs(c.edge_raw) - an.best_ancestor_edge >= cfg.incremental_edge_min AS chosen,
     CASE
@@ -104,8 +113,7 @@ SELECT
             'not a lesson: adds only %s edge over its best same-sign ancestor (< %s)',
             round((abs(c.edge_raw) - an.best_ancestor_edge)::numeric, 3), cfg.incremental_edge_min
         )
-    END AS reason,
-    c.stats
+    END AS reason
 FROM candidate AS c
 CROSS JOIN cfg
 LEFT JOIN ancestor AS an ON c.stats_id = an.stats_id;
