@@ -14,7 +14,7 @@
  *    scope's macro, meso or micro phase in it; a non-empty enabled_buckets list needs the scope's bucket in it.
  * Returns {"levers", "controls", "applied": {"strength", "execution"}, "generation", "telemetry"}; with no
  * match the inputs come back unchanged. An application is recorded in override_application, except on a
- * read-only hot standby, where "telemetry" says "read_only" and nothing is written.
+ * read-only hot standby or in a read-only transaction, where "telemetry" says "read_only" and nothing is written.
  * Errors: 22023 naming the invalid argument field.
  */
 CREATE OR REPLACE FUNCTION learning.resolve_overrides(
@@ -129,8 +129,8 @@ BEGIN
             'trail_mult', r.trail_mult, 'panic_trigger_mult', r.panic_trigger_mult, 'signal_thresholds', r.signal_thresholds))
         END;
 
-    IF pg_is_in_recovery() THEN
-        v_telemetry := 'read_only';
+    IF pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean THEN
+        v_telemetry := 'read_only';  -- a hot standby or a read-only transaction: answer without writing
     ELSE
         INSERT INTO override_application (pattern_key, action_category, generation, strength_lesson_id, execution_lesson_id,
                                           scope, before, after)

@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import psycopg
+import psycopg.types.json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -115,7 +116,7 @@ def test_levers_never_leave_bounds(conn, edges, delay, base, age_hours):
 
 
 def test_cli_run_cycle_health_export(dsn, conn):
-    conn.commit()  # the CLI works on its own connection: nothing of this test's transaction is needed
+    conn.rollback()  # the CLI works on its own connection; undo the fixture's TRUNCATE, never commit it
     env = {**os.environ, "DATABASE_URL": dsn}
     cli = [sys.executable, "-m", "pglearn.cli"]
     out = subprocess.run(cli + ["export-config"], env=env, check=True, capture_output=True, text=True).stdout
@@ -124,3 +125,26 @@ def test_cli_run_cycle_health_export(dsn, conn):
     assert "tables_populated" in health.stdout
     assert health.returncode in (0, 1)
     assert (health.returncode == 0) == ("BAD" not in health.stdout)
+
+
+def test_resolve_answers_read_only(client, conn):
+    """Where no write is possible (hot standby, read-only transaction) the lookup still answers, telemetry says so."""
+    conn.execute(
+        "INSERT INTO learning.learning_lessons (pattern_key, action_category, scope_mask, scope_values_hash, scope_dims,"
+        " scope_values, effect, n, lesson_strength, last_epoch, last_confirmed_at) VALUES ('pm.ro.P', 'entry', 0, md5('{}'),"
+        " '{}', '{}', '{\"capital_levers\": {\"size_mult\": 1.2, \"entry_aggression_mult\": 1, \"exit_aggression_mult\": 1},"
+        " \"execution_levers\": {\"signal_thresholds\": {}}}', 100, 1, now(), now())")
+    conn.execute("SELECT learning.materialize_overrides()")
+    conn.execute("SAVEPOINT ro")
+    conn.execute("SET LOCAL transaction_read_only = on")
+    out = client.resolve_overrides("pm.ro.P", "entry", SEED_SCOPE, BASE, CONTROLS)
+    assert out.applied and out.telemetry == "read_only"
+    assert out.levers["position_size_frac"] == pytest.approx(0.2 * 1.2)
+    conn.execute("ROLLBACK TO SAVEPOINT ro")
+    assert conn.execute("SELECT count(*) FROM learning.override_application").fetchone()[0] == 0
+    forwarded = conn.execute("SELECT learning.record_override_application('pm.ro.P', 'entry', %s, %s)",
+                             (psycopg.types.json.Jsonb(SEED_SCOPE), psycopg.types.json.Jsonb({
+                                 "levers": out.levers, "controls": out.controls, "generation": out.generation,
+                                 "applied": {"strength": out.strength, "execution": out.execution}}))).fetchone()[0]
+    assert forwarded > 0
+    assert conn.execute("SELECT source FROM learning.override_application").fetchone()[0] == "client"
