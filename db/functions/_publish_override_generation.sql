@@ -2,8 +2,8 @@
  * learning._publish_override_generation(generation) -> void
  *
  * Makes a generation the one in force: rewrites the learning_configs documents
- * pattern_strength_overrides / pattern_overrides (roadmap 1.5 shape) from its rows and points
- * override_current at it, in the caller's transaction (so the swap is atomic).
+ * pattern_strength_overrides (capital levers) and pattern_overrides (execution levers), in the roadmap 1.5
+ * shape, from its rows and points override_current at it, in the caller's transaction (an atomic swap).
  */
 CREATE OR REPLACE FUNCTION learning._publish_override_generation(p_generation bigint)
 RETURNS void
@@ -11,32 +11,25 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, learning
 AS $$
 BEGIN
-    UPDATE learning_configs
+    UPDATE learning_configs AS c
     SET config = coalesce((
         SELECT jsonb_agg(jsonb_build_object(
             'pattern_key', r.pattern_key, 'action_category', r.action_category, 'scope', r.scope_values,
-            'levers', jsonb_build_object('size_mult', r.size_mult, 'entry_aggression_mult', r.entry_aggression_mult,
-                                         'exit_aggression_mult', r.exit_aggression_mult),
+            'levers', CASE c.config_key
+                WHEN 'pattern_strength_overrides' THEN jsonb_build_object(
+                    'size_mult', r.size_mult, 'entry_aggression_mult', r.entry_aggression_mult,
+                    'exit_aggression_mult', r.exit_aggression_mult)
+                ELSE jsonb_strip_nulls(jsonb_build_object(
+                    'entry_delay_bars', r.entry_delay_bars, 'phase1_frac_mult', r.phase1_frac_mult,
+                    'trim_delay_mult', r.trim_delay_mult, 'trail_mult', r.trail_mult,
+                    'panic_trigger_mult', r.panic_trigger_mult)) || jsonb_build_object('signal_thresholds', r.signal_thresholds)
+            END,
             'lesson', jsonb_build_object('id', r.lesson_id, 'strength', r.lesson_strength,
                                          'decay_halflife_hours', l.decay_halflife_hours, 'enabled', true),
             'generation', r.generation) ORDER BY r.pattern_key, r.action_category, r.scope_mask, r.scope_values_hash)
         FROM runtime_override AS r JOIN learning_lessons AS l ON l.id = r.lesson_id
         WHERE r.generation = p_generation), '[]')
-    WHERE config_key = 'pattern_strength_overrides';
-    UPDATE learning_configs
-    SET config = coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
-            'pattern_key', r.pattern_key, 'action_category', r.action_category, 'scope', r.scope_values,
-            'levers', jsonb_strip_nulls(jsonb_build_object(
-                'entry_delay_bars', r.entry_delay_bars, 'phase1_frac_mult', r.phase1_frac_mult,
-                'trim_delay_mult', r.trim_delay_mult, 'trail_mult', r.trail_mult,
-                'panic_trigger_mult', r.panic_trigger_mult)) || jsonb_build_object('signal_thresholds', r.signal_thresholds),
-            'lesson', jsonb_build_object('id', r.lesson_id, 'strength', r.lesson_strength,
-                                         'decay_halflife_hours', l.decay_halflife_hours, 'enabled', true),
-            'generation', r.generation) ORDER BY r.pattern_key, r.action_category, r.scope_mask, r.scope_values_hash)
-        FROM runtime_override AS r JOIN learning_lessons AS l ON l.id = r.lesson_id
-        WHERE r.generation = p_generation), '[]')
-    WHERE config_key = 'pattern_overrides';
+    WHERE c.config_key IN ('pattern_strength_overrides', 'pattern_overrides');
     INSERT INTO override_current (singleton, generation, swapped_at) VALUES (true, p_generation, now())
     ON CONFLICT (singleton) DO UPDATE SET generation = excluded.generation, swapped_at = excluded.swapped_at;
 END;
