@@ -13,12 +13,13 @@ DEB_PACKAGES := postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-
 	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps debs venv db db-stop test lint pgtap pytest clean
+.PHONY: help deps debs venv db db-stop test lint bench clean
 
 help:
 	@echo "make db       start the embedded Postgres (or use DATABASE_URL), migrate, print the DSN"
 	@echo "make db-stop  stop the embedded Postgres"
 	@echo "make test     lint + pgTAP + pytest on a freshly migrated test database"
+	@echo "make bench    aggregation and resolve_overrides benchmarks (TRADES=100000)"
 
 deps: debs venv
 
@@ -57,6 +58,14 @@ test: deps
 	pg_prove --dbname "$$dsn" --ext .sql -r tests/pgtap; \
 	echo "== pytest" >&2; \
 	PGLEARN_TEST_DSN="$$dsn" $(VENV)/bin/pytest -q tests/python
+
+# Benchmarks (not tests): side-by-side ratios. TRADES=1000000 for the full-size run.
+TRADES ?= 100000
+bench: db
+	@$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt >&2
+	@dsn=$$(db/cluster.sh dsn dev); \
+	$(PY) bench/bench_aggregate.py --dsn "$$dsn" --trades $(TRADES); \
+	$(PY) bench/bench_resolve.py --dsn "$${dsn%/*}/pglearn_bench"
 
 lint: venv
 	@echo "== sqlfluff lint db/" >&2

@@ -21,15 +21,8 @@ BEGIN
     -- fast path: one pass over the registry validates a correct scope
     SELECT
         array_agg(p_scope ->> d.dim_name ORDER BY d.bit),
-        bool_and(
-            CASE d.json_type
-                WHEN 'string' THEN coalesce(jsonb_typeof(p_scope -> d.dim_name) = 'string', false)
-                ELSE coalesce(jsonb_typeof(p_scope -> d.dim_name) = 'number', false)
-                    AND (p_scope ->> d.dim_name)::numeric = trunc((p_scope ->> d.dim_name)::numeric)
-            END
-            AND (d.min_value IS NULL OR (p_scope ->> d.dim_name)::numeric >= d.min_value)
-            AND (d.allowed_values IS NULL OR d.allowed_values @> jsonb_build_array(p_scope -> d.dim_name))
-        ) AND (p_scope - array_agg(d.dim_name)) = '{}'::jsonb
+        bool_and(_scope_value_ok(p_scope -> d.dim_name, d.json_type, d.min_value, d.allowed_values))
+        AND (p_scope - array_agg(d.dim_name)) = '{}'::jsonb
     INTO v_vec, v_ok
     FROM scope_dimension AS d
     WHERE d.namespace = p_namespace AND jsonb_typeof(p_scope) = 'object';
@@ -65,15 +58,7 @@ BEGIN
     INTO v_dim
     FROM scope_dimension AS d
     WHERE d.namespace = p_namespace
-      AND NOT (
-          CASE d.json_type
-              WHEN 'string' THEN jsonb_typeof(p_scope -> d.dim_name) = 'string'
-              ELSE jsonb_typeof(p_scope -> d.dim_name) = 'number'
-                  AND (p_scope ->> d.dim_name)::numeric = trunc((p_scope ->> d.dim_name)::numeric)
-          END
-          AND (d.min_value IS NULL OR (p_scope ->> d.dim_name)::numeric >= d.min_value)
-          AND (d.allowed_values IS NULL OR d.allowed_values @> jsonb_build_array(p_scope -> d.dim_name))
-      )
+      AND NOT _scope_value_ok(p_scope -> d.dim_name, d.json_type, d.min_value, d.allowed_values)
     ORDER BY d.bit
     LIMIT 1;
     IF FOUND THEN

@@ -40,6 +40,10 @@ SELECT throws_like(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a',
     '%unknown dimension(s)%colour%', 'the message names the unknown dimension');
 SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope'::jsonb || '{"bucket_rank_position": "1"}', :'seed_controls'),
     '22023', NULL, 'wrong JSON type (string for integer) -> 22023');
+SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope'::jsonb || '{"bucket_rank_position": "high"}', :'seed_controls'),
+    '22023', NULL, 'a non-numeric string for an integer dim -> 22023, not a cast error');
+SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope'::jsonb || '{"bucket_rank_position": null}', :'seed_controls'),
+    '22023', NULL, 'null value -> 22023');
 SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope'::jsonb || '{"bucket_rank_position": 0}', :'seed_controls'),
     '22023', NULL, 'bucket_rank_position < 1 -> 22023');
 SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope'::jsonb || '{"bucket_rank_position": 1.5}', :'seed_controls'),
