@@ -14,7 +14,7 @@
  *     (one set-based statement per level), down to mask 0, the pattern-wide row.
  *  4. N_min pruning happens only at the output; edge_raw is computed with the v5.1 regime weights.
  *  5. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
- *     every written row's edge is appended to learning_edge_history (ts = as_of).
+ *     every row written (inserted or changed) has its edge appended to learning_edge_history (ts = as_of).
  */
 CREATE OR REPLACE FUNCTION learning.aggregate_pattern_scope_stats(as_of timestamptz DEFAULT now())
 RETURNS integer
@@ -272,17 +272,23 @@ BEGIN
         WHERE o.pattern_key = p.pattern_key AND o.action_category = p.action_category
           AND o.scope_mask = p.scope_mask AND o.scope_values_hash = p.scope_values_hash
     );
-    INSERT INTO pattern_scope_stats AS p (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
-    SELECT o.pattern_key, o.action_category, o.scope_mask, o.scope_values, o.scope_values_hash, o.n, o.stats, aggregate_pattern_scope_stats.as_of
-    FROM _agg_out AS o
-    ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE
-    SET n = excluded.n, stats = excluded.stats, updated_at = excluded.updated_at
-    WHERE p.stats IS DISTINCT FROM excluded.stats;
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
-
-    INSERT INTO learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n)
-    SELECT o.pattern_key, o.action_category, o.scope_values_hash, (o.stats ->> 'edge_raw')::float, aggregate_pattern_scope_stats.as_of, o.n
-    FROM _agg_out AS o;
+    WITH written AS (
+        INSERT INTO pattern_scope_stats AS p (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
+        SELECT o.pattern_key, o.action_category, o.scope_mask, o.scope_values, o.scope_values_hash, o.n, o.stats,
+               aggregate_pattern_scope_stats.as_of
+        FROM _agg_out AS o
+        ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE
+        SET n = excluded.n, stats = excluded.stats, updated_at = excluded.updated_at
+        WHERE p.stats IS DISTINCT FROM excluded.stats
+        RETURNING p.pattern_key, p.action_category, p.scope_values_hash, (p.stats ->> 'edge_raw')::float AS edge_raw, p.n
+    ),
+    history AS (
+        INSERT INTO learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n)
+        SELECT w.pattern_key, w.action_category, w.scope_values_hash, w.edge_raw, aggregate_pattern_scope_stats.as_of, w.n
+        FROM written AS w
+        RETURNING 1
+    )
+    SELECT count(*) INTO v_rows FROM history;
 
     RETURN v_rows;
 END;
