@@ -148,3 +148,33 @@ def test_resolve_answers_read_only(client, conn):
                                  "applied": {"strength": out.strength, "execution": out.execution}}))).fetchone()[0]
     assert forwarded > 0
     assert conn.execute("SELECT source FROM learning.override_application").fetchone()[0] == "client"
+
+
+def test_generation_swap_is_atomic(dsn):
+    """A reader sees the old generation until the materialization commits, then the new one, never a mix."""
+    lesson = ("INSERT INTO learning.learning_lessons (pattern_key, action_category, scope_mask, scope_values_hash, scope_dims,"
+              " scope_values, effect, n, lesson_strength, last_epoch, last_confirmed_at) VALUES ('pm.swap.P', 'entry', 0, md5('{}'),"
+              " '{}', '{}', jsonb_build_object('capital_levers', jsonb_build_object('size_mult', %s::float,"
+              " 'entry_aggression_mult', 1, 'exit_aggression_mult', 1), 'execution_levers', '{\"signal_thresholds\": {}}'::jsonb),"
+              " 100, 1, now(), now())"
+              " ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE SET effect = excluded.effect")
+    with psycopg.connect(dsn) as writer, psycopg.connect(dsn, autocommit=True) as reader:
+        try:
+            writer.execute(lesson, (1.1,))
+            writer.execute("SELECT learning.materialize_overrides()")
+            writer.commit()
+            pm = pglearn.Client(conn=reader)
+            before = pm.resolve_overrides("pm.swap.P", "entry", SEED_SCOPE, BASE, {})
+            writer.execute(lesson, (1.3,))
+            writer.execute("SELECT learning.materialize_overrides()")  # not committed yet
+            during = pm.resolve_overrides("pm.swap.P", "entry", SEED_SCOPE, BASE, {})
+            writer.commit()
+            after = pm.resolve_overrides("pm.swap.P", "entry", SEED_SCOPE, BASE, {})
+        finally:
+            writer.rollback()
+            writer.execute("DELETE FROM learning.override_application WHERE pattern_key = 'pm.swap.P'")
+            writer.execute("DELETE FROM learning.learning_lessons WHERE pattern_key = 'pm.swap.P'")
+            writer.execute("SELECT learning.materialize_overrides()")
+            writer.commit()
+    assert during.generation == before.generation and during.strength["size_mult"] == pytest.approx(1.1)
+    assert after.generation > before.generation and after.strength["size_mult"] == pytest.approx(1.3)
