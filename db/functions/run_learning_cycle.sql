@@ -2,8 +2,8 @@
  * learning.run_learning_cycle(as_of timestamptz DEFAULT now()) -> jsonb
  *
  * The whole loop in dependency order, each step through run_job (job_runs, skip-if-running):
- * aggregate_pattern_scope_stats -> build_lessons -> materialize_overrides.
- * Returns {"as_of", "jobs": [run_job results], "ok": all ok}.
+ * aggregate_pattern_scope_stats -> learn_regime_weights (v5.1) -> build_lessons -> materialize_overrides.
+ * Returns {"as_of", "jobs": [run_job results], "ok": no job failed (a skipped meta-learning job is fine)}.
  */
 CREATE OR REPLACE FUNCTION learning.run_learning_cycle(as_of timestamptz DEFAULT now())
 RETURNS jsonb
@@ -14,11 +14,11 @@ DECLARE
     v_job text;
     v_results jsonb := '[]';
 BEGIN
-    FOREACH v_job IN ARRAY ARRAY['aggregate_pattern_scope_stats', 'build_lessons', 'materialize_overrides'] LOOP
+    FOREACH v_job IN ARRAY ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'build_lessons', 'materialize_overrides'] LOOP
         v_results := v_results || jsonb_build_array(run_job(v_job, run_learning_cycle.as_of));
     END LOOP;
     RETURN jsonb_build_object('as_of', run_learning_cycle.as_of, 'jobs', v_results,
-        'ok', NOT jsonb_path_exists(v_results, '$[*] ? (@.status != "ok")'));
+        'ok', NOT jsonb_path_exists(v_results, '$[*] ? (@.status == "failed" || (@.status == "skipped" && @.error == "already running"))'));
 END;
 $$;
 COMMENT ON FUNCTION learning.run_learning_cycle(timestamptz) IS

@@ -15,6 +15,7 @@ BEGIN
     PERFORM cron.schedule('pglearn_aggregate', '0 */2 * * *', $$SELECT learning.run_job('aggregate_pattern_scope_stats')$$);
     PERFORM cron.schedule('pglearn_lessons', '20 */6 * * *', $$SELECT learning.run_job('build_lessons')$$);
     PERFORM cron.schedule('pglearn_materialize', '40 */2 * * *', $$SELECT learning.run_job('materialize_overrides')$$);
+    PERFORM cron.schedule('pglearn_regime_weights', '0 1 * * *', $$SELECT learning.run_job('learn_regime_weights')$$);
     -- cron.job_run_details is never pruned by pg_cron itself; learning.job_runs keeps 90 days
     PERFORM cron.schedule('pglearn_housekeeping', '15 3 * * *', $$
         DELETE FROM cron.job_run_details WHERE end_time < now() - interval '14 days';

@@ -296,6 +296,8 @@ INSERT INTO learning.learning_configs (config_key, config) VALUES
     "strength_n_full": 500,
     "cf_min_n": 5,
     "override_generations_kept": 5,
+    "regime_min_rows": 10,
+    "regime_support_k": 20,
     "lever_bounds": {
       "size_mult": [0.7, 1.3],
       "entry_aggression_mult": [0.8, 1.2],

@@ -1,0 +1,44 @@
+-- v5.1 learn_regime_weights: planted correlation moves a weight, none leaves it neutral, bounds and flag hold.
+\ir fixtures.psql
+SELECT * FROM no_plan();
+
+-- regime macro=Recover of pm.r.P: time_efficiency rises with delta_rr; field_coherence constant (no correlation)
+INSERT INTO pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
+SELECT 'pm.r.P', 'entry', 1 | (1 << 6), jsonb_build_object('macro_phase', 'Recover', 'bucket', 'b' || i), md5(i::text), 50,
+       jsonb_build_object('avg_rr', i * 0.1, 'rr_baseline', 0, 'variance', 1, 'time_efficiency', i * 0.01,
+                          'field_coherence', 0.6, 'recurrence_score', ((i * 7) % 5) * 0.1, 'regime_signature', 'macro=Recover'),
+       '2026-01-01'
+FROM generate_series(1, 40) AS i;
+-- a thin regime: 3 rows only
+INSERT INTO pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
+SELECT 'pm.r.P', 'entry', 1, jsonb_build_object('macro_phase', 'Dip'), md5('dip' || i), 50,
+       jsonb_build_object('avg_rr', i, 'rr_baseline', 0, 'variance', 1, 'time_efficiency', i * 0.1, 'field_coherence', 0.5,
+                          'recurrence_score', 0.5, 'regime_signature', 'macro=Dip'),
+       '2026-01-01'
+FROM generate_series(1, 3) AS i;
+
+SELECT is(learn_regime_weights('2026-01-02'), 2, 'one weights row per regime');
+SELECT is((weights ->> 'time_efficiency')::float, 1.02::float, 'a planted correlation moves the weight up by at most the learning rate')
+FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT is((weights ->> 'field_coherence')::float, 1.0::float, 'no correlation (constant factor): neutral')
+FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT is(weights, '{"variance": 1.0, "recurrence": 1.0, "field_coherence": 1.0, "time_efficiency": 1.0}'::jsonb,
+    'too few rows: every weight neutral') FROM learning_regime_weights WHERE regime_signature = 'macro=Dip';
+SELECT is(n_samples, 40, 'n_samples = rows of the regime') FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT is(learn_regime_weights('2026-01-02'), 0, 'the same as_of again changes nothing');
+
+SELECT learn_regime_weights('2026-01-02'::timestamptz + i * interval '1 day') FROM generate_series(1, 60) AS i;
+SELECT ok(abs((weights ->> 'time_efficiency')::float - round((1 + 0.5 * 1.0 * 40.0 / 60)::numeric, 6)::float) < 1e-6,
+    'it converges on 1 + 0.5 * corr * rows / (rows + 20)') FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT ok(bool_and((w.value #>> '{}')::float BETWEEN 0.5 AND 1.5), 'every weight stays within [0.5, 1.5]')
+FROM learning_regime_weights, jsonb_each(weights) AS w;
+
+-- the aggregation reads them: covered in scope_stats.sql; the flag
+UPDATE learning_configs SET config = jsonb_set(config, '{feature_flags,v5_meta_learning_enabled}', 'false') WHERE config_key = 'pm_config';
+CREATE TEMP TABLE w_before AS SELECT weights FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT is(run_job('learn_regime_weights', '2027-01-01') ->> 'status', 'skipped', 'meta-learning off: the run is recorded as skipped');
+SELECT is((SELECT weights FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), (SELECT weights FROM w_before),
+    'and changes nothing');
+
+SELECT * FROM finish();
+ROLLBACK;
