@@ -5,7 +5,8 @@
  * running (transaction-level advisory lock), recorded in learning.job_runs with status ok / failed /
  * skipped, the rows it wrote and the error text. A failing job's work is rolled back (subtransaction),
  * its failure is still recorded. Jobs: aggregate_pattern_scope_stats, build_lessons, materialize_overrides,
- * learn_regime_weights (meta-learning: skipped, changing nothing, while v5_meta_learning_enabled is false).
+ * and the meta-learning jobs learn_regime_weights, estimate_half_lives, cluster_latent_factors (skipped,
+ * changing nothing, while v5_meta_learning_enabled is false).
  * Returns {"job", "status", "rows", "ms", "error"}.
  * Errors: 22023 for an unknown job name.
  */
@@ -22,13 +23,14 @@ DECLARE
     v_t0 timestamptz := clock_timestamp();
 BEGIN
     IF run_job.job IS NULL OR run_job.job NOT IN ('aggregate_pattern_scope_stats', 'build_lessons', 'materialize_overrides',
-                                                  'learn_regime_weights') THEN
+                                                  'learn_regime_weights', 'estimate_half_lives', 'cluster_latent_factors') THEN
         RAISE EXCEPTION 'job % is unknown', coalesce(quote_literal(run_job.job), 'NULL')
             USING ERRCODE = '22023',
-                  HINT = 'Jobs: aggregate_pattern_scope_stats, build_lessons, materialize_overrides, learn_regime_weights.';
+                  HINT = 'Jobs: aggregate_pattern_scope_stats, build_lessons, materialize_overrides, learn_regime_weights, '
+                      || 'estimate_half_lives, cluster_latent_factors.';
     END IF;
     INSERT INTO job_runs (job, as_of) VALUES (run_job.job, run_job.as_of) RETURNING id INTO v_id;
-    IF run_job.job IN ('learn_regime_weights')
+    IF run_job.job IN ('learn_regime_weights', 'estimate_half_lives', 'cluster_latent_factors')
         AND NOT coalesce((pm_config() #>> '{feature_flags,v5_meta_learning_enabled}')::boolean, true) THEN
         v_status := 'skipped';
         v_error := 'v5_meta_learning_enabled is false';

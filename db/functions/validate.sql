@@ -59,6 +59,15 @@ AS $$
            format('%s job runs in the last 24 h, %s failed', count(*), count(*) FILTER (WHERE j.status = 'failed'))
     FROM learning.job_runs AS j WHERE j.started_at > now() - interval '24 hours'
     UNION ALL
+    SELECT 'meta_learning_populated',
+           (SELECT count(*) FROM learning.learning_regime_weights) > 0 AND (SELECT count(*) FROM learning.learning_edge_history) > 0
+           AND (SELECT count(*) FROM learning.learning_latent_factors) > 0
+           AND NOT EXISTS (SELECT 1 FROM learning.learning_lessons WHERE status = 'active' AND latent_factor_id IS NULL),
+           format('regime weights %s, edge history %s, latent factors %s, active lessons without a factor %s',
+                  (SELECT count(*) FROM learning.learning_regime_weights), (SELECT count(*) FROM learning.learning_edge_history),
+                  (SELECT count(*) FROM learning.learning_latent_factors),
+                  (SELECT count(*) FROM learning.learning_lessons WHERE status = 'active' AND latent_factor_id IS NULL))
+    UNION ALL
     SELECT 'levers_within_bounds', count(*) FILTER (WHERE NOT learning.effect_within_bounds(l.effect)) = 0,
            format('%s lessons checked against roadmap 5.1 bounds', count(*))
     FROM learning.learning_lessons AS l

@@ -16,6 +16,8 @@ BEGIN
     PERFORM cron.schedule('pglearn_lessons', '20 */6 * * *', $$SELECT learning.run_job('build_lessons')$$);
     PERFORM cron.schedule('pglearn_materialize', '40 */2 * * *', $$SELECT learning.run_job('materialize_overrides')$$);
     PERFORM cron.schedule('pglearn_regime_weights', '0 1 * * *', $$SELECT learning.run_job('learn_regime_weights')$$);
+    PERFORM cron.schedule('pglearn_half_lives', '0 2 * * 1', $$SELECT learning.run_job('estimate_half_lives')$$);
+    PERFORM cron.schedule('pglearn_latent_factors', '0 3 * * 1', $$SELECT learning.run_job('cluster_latent_factors')$$);
     -- cron.job_run_details is never pruned by pg_cron itself; learning.job_runs keeps 90 days
     PERFORM cron.schedule('pglearn_housekeeping', '15 3 * * *', $$
         DELETE FROM cron.job_run_details WHERE end_time < now() - interval '14 days';

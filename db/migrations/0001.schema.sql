@@ -298,6 +298,11 @@ INSERT INTO learning.learning_configs (config_key, config) VALUES
     "override_generations_kept": 5,
     "regime_min_rows": 10,
     "regime_support_k": 20,
+    "half_life_default_hours": 720,
+    "half_life_min_hours": 24,
+    "half_life_max_hours": 8760,
+    "edge_history_full_days": 30,
+    "latent_cut_distance": 0.3,
     "lever_bounds": {
       "size_mult": [0.7, 1.3],
       "entry_aggression_mult": [0.8, 1.2],

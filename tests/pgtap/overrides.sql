@@ -128,7 +128,8 @@ SELECT is((SELECT status || ':' || left(error, 5) FROM job_runs ORDER BY id DESC
 SELECT throws_ok($$SELECT run_job('nope')$$, '22023', NULL, 'unknown job');
 SELECT is(run_learning_cycle('2026-06-02') ->> 'ok', 'true', 'a cycle on little data runs all jobs ok');
 SELECT is((SELECT array_agg(job ORDER BY id) FROM job_runs WHERE status = 'ok'),
-    ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'build_lessons', 'materialize_overrides'], 'in dependency order');
+    ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',
+          'estimate_half_lives', 'materialize_overrides'], 'in dependency order');
 
 SELECT * FROM finish();
 ROLLBACK;

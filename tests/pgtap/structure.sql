@@ -92,6 +92,12 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p
 SELECT ok(has_function_privilege('pglearn_pm', 'learning.log_action(text,text,text,jsonb,jsonb,timestamptz)', 'EXECUTE'),
     'the PM role may log actions');
 SELECT ok(NOT has_table_privilege('pglearn_pm', 'learning.action_log', 'INSERT'), 'the PM role cannot write action_log directly');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+                WHERE p.pronamespace = 'learning'::regnamespace AND l.lanname = 'plpython3u'
+                  AND has_function_privilege('pglearn_pm', p.oid, 'EXECUTE')), '{}'::text [],
+    'no PL/Python function is executable by the PM role');
+SELECT ok((SELECT count(*) FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+           WHERE p.pronamespace = 'learning'::regnamespace AND l.lanname = 'plpython3u') >= 2, 'the v5.2/v5.3 fits are PL/Python');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,56 @@
+/*
+ * learning.estimate_half_lives(as_of timestamptz DEFAULT now()) -> integer
+ *
+ * v5.2 (roadmap 2.2, 2.5): for each active lesson, its (pattern, category, scope signature) series in
+ * learning_edge_history up to as_of is fitted by _fit_half_life; decay_halflife_hours is updated (default
+ * 720 h with fewer than 5 points or a failed fit, the upper bound for a non-decaying edge, else ln 2 / lambda
+ * within [24 h, 8,760 h]). The same job applies the edge-history retention: snapshots older than
+ * edge_history_full_days are thinned to the last one per series and day. Returns the lessons updated.
+ */
+CREATE OR REPLACE FUNCTION learning.estimate_half_lives(as_of timestamptz DEFAULT now())
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, learning
+AS $$
+DECLARE
+    t constant jsonb := pm_config() -> 'tunables';
+    v_rows integer;
+BEGIN
+    WITH series AS (
+        SELECT l.id,
+               array_agg(extract(EPOCH FROM h.ts) / 3600.0 ORDER BY h.ts) AS hours,
+               array_agg(h.edge_raw ORDER BY h.ts) AS edges
+        FROM learning_lessons AS l
+        JOIN learning_edge_history AS h
+            ON h.pattern_key = l.pattern_key AND h.action_category = l.action_category
+           AND h.scope_signature = l.scope_values_hash AND h.ts <= estimate_half_lives.as_of
+        WHERE l.status = 'active'
+        GROUP BY l.id
+    ),
+    fitted AS (
+        SELECT s.id, round(_fit_half_life(s.hours, s.edges,
+            coalesce((t ->> 'half_life_default_hours')::float, 720), coalesce((t ->> 'half_life_min_hours')::float, 24),
+            coalesce((t ->> 'half_life_max_hours')::float, 8760)))::int AS halflife
+        FROM series AS s
+    )
+    UPDATE learning_lessons AS l
+    SET decay_halflife_hours = f.halflife, updated_at = now()
+    FROM fitted AS f
+    WHERE f.id = l.id AND l.decay_halflife_hours IS DISTINCT FROM f.halflife;
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+
+    DELETE FROM learning_edge_history AS h
+    USING (
+        SELECT x.id, row_number() OVER (
+            PARTITION BY x.pattern_key, x.action_category, x.scope_signature, date_trunc('day', x.ts) ORDER BY x.ts DESC, x.id DESC
+        ) AS rn
+        FROM learning_edge_history AS x
+        WHERE x.ts < estimate_half_lives.as_of - make_interval(days => coalesce((t ->> 'edge_history_full_days')::int, 30))
+    ) AS old
+    WHERE old.id = h.id AND old.rn > 1;
+    RETURN v_rows;
+END;
+$$;
+COMMENT ON FUNCTION learning.estimate_half_lives(timestamptz) IS
+'v5.2: fits each active lesson''s edge-history decay (PL/Python curve_fit) into decay_halflife_hours and thins old edge history.';
+REVOKE ALL ON FUNCTION learning.estimate_half_lives(timestamptz) FROM public;
