@@ -6,8 +6,8 @@
  * a non-decaying edge (lambda <= 0) -> max_h; otherwise ln 2 / lambda clamped to [min_h, max_h].
  */
 CREATE OR REPLACE FUNCTION learning._fit_half_life(
-    p_hours double precision [],
-    p_edges double precision [],
+    p_hours double precision[],
+    p_edges double precision[],
     p_default_h double precision,
     p_min_h double precision,
     p_max_h double precision
@@ -47,8 +47,8 @@ if lam <= 0:
     return p_max_h                      # growing or flat: the edge does not decay
 return float(min(p_max_h, max(p_min_h, math.log(2.0) / lam)))
 $$;
-COMMENT ON FUNCTION learning._fit_half_life(double precision [], double precision [], double precision, double precision, double precision) IS
+COMMENT ON FUNCTION learning._fit_half_life(double precision[], double precision[], double precision, double precision, double precision) IS
 'Private v5.2 fit: half-life in hours of edge(t) = edge_0 * exp(-lambda t) by scipy curve_fit; default / bounds when unfit.';
 REVOKE ALL ON FUNCTION learning._fit_half_life(
-    double precision [], double precision [], double precision, double precision, double precision
+    double precision[], double precision[], double precision, double precision, double precision
 ) FROM public;
