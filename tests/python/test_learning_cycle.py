@@ -178,3 +178,30 @@ def test_generation_swap_is_atomic(dsn):
             writer.commit()
     assert during.generation == before.generation and during.strength["size_mult"] == pytest.approx(1.1)
     assert after.generation > before.generation and after.strength["size_mult"] == pytest.approx(1.3)
+
+
+def test_weekly_walk_forward_fills_meta_learning(client, conn):
+    """A multi-week history with a cycle per week: regime weights, edge history and factors hold rows, lessons
+    carry fitted half-lives and factor ids, the near-duplicate twins share a factor, and health is all ok."""
+    info = generate(conn, trades=2500, weeks=10, patterns=10, seed=21)
+    start = datetime.fromisoformat(info["start"])
+    for week in range(2, 11):
+        summary = client.run_learning_cycle(start + timedelta(weeks=week))
+        assert summary["ok"], summary
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM learning.learning_regime_weights), (SELECT count(*) FROM learning.learning_edge_history),"
+        " (SELECT count(*) FROM learning.learning_latent_factors)").fetchone()
+    assert all(c > 0 for c in counts), counts
+    fitted, with_factor, total = conn.execute(
+        "SELECT count(*) FILTER (WHERE decay_halflife_hours <> 720), count(latent_factor_id), count(*)"
+        " FROM learning.learning_lessons WHERE status = 'active'").fetchone()
+    assert total > 0 and with_factor == total
+    assert fitted > 0, "some lesson has >= 5 edge snapshots and a fitted half-life"
+    twins = conn.execute("SELECT pattern_keys FROM learning.learning_latent_factors WHERE %s = ANY (pattern_keys)",
+                         (PLANTED["twin_a"],)).fetchone()[0]
+    assert PLANTED["twin_b"] in twins
+    pattern, scope = conn.execute("SELECT pattern_key, scope_values FROM learning.v_active_overrides"
+                                  " WHERE action_category = 'entry' LIMIT 1").fetchone()
+    assert client.resolve_overrides(pattern, "entry", {**SEED_SCOPE, **scope}, BASE, CONTROLS).applied  # the PM at work
+    health = {name: ok for name, ok, _ in client.health()}
+    assert all(health.values()), health
