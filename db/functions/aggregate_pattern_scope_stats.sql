@@ -43,9 +43,7 @@ DECLARE
         sum(c.cfd_n)::int AS cfd_n, sum(c.cfd_s) AS cfd_s, sum(c.cfe_n)::int AS cfe_n, sum(c.cfe_s) AS cfe_s,
         sum(c.cfx_n)::int AS cfx_n, sum(c.cfx_s) AS cfx_s, sum(c.cfx_later)::int AS cfx_later, sum(c.cfx_earlier)::int AS cfx_earlier';
 BEGIN
-    IF as_of IS NULL OR NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023', HINT = 'Omit it for now().';
-    END IF;
+    PERFORM _check_as_of(aggregate_pattern_scope_stats.as_of);
 
     RAISE DEBUG 'aggregate step 1 at %', clock_timestamp();
     -- work tables of an earlier run in the same transaction (walk-forward replays) go first

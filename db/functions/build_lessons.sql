@@ -19,9 +19,7 @@ DECLARE
     v_cf_min_n constant int := coalesce((t ->> 'cf_min_n')::int, 5);
     v_rows integer;
 BEGIN
-    IF as_of IS NULL OR NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023', HINT = 'Omit it for now().';
-    END IF;
+    PERFORM _check_as_of(build_lessons.as_of);
 
     WITH chosen AS (
         SELECT c.*, lever_step(c.edge_raw, t) AS step,

@@ -24,6 +24,7 @@ except ImportError as exc:
     plpy.error("numpy/scipy are not importable by PL/Python: %s" % exc, sqlstate="0A000",
                hint="apt-get install python3-numpy python3-scipy (PL/Python embeds Debian's /usr/bin/python3)")
 import hashlib, json
+plpy.execute(plpy.prepare("SELECT learning._check_as_of($1)", ["timestamptz"]), [as_of])
 
 cut = plpy.execute("SELECT coalesce((learning.pm_config() #>> '{tunables,latent_cut_distance}')::float, 0.3) AS c")[0]["c"]
 plan = plpy.prepare("""

@@ -16,6 +16,7 @@ DECLARE
     t constant jsonb := pm_config() -> 'tunables';
     v_rows integer;
 BEGIN
+    PERFORM _check_as_of(estimate_half_lives.as_of);
     WITH series AS (
         SELECT l.id,
                array_agg(extract(EPOCH FROM h.ts) / 3600.0 ORDER BY h.ts) AS hours,

@@ -22,6 +22,7 @@ DECLARE
     v_k constant float := coalesce((t ->> 'regime_support_k')::float, 20);
     v_rows integer;
 BEGIN
+    PERFORM _check_as_of(learn_regime_weights.as_of);
     WITH obs AS (
         SELECT s.pattern_key, s.action_category, s.stats ->> 'regime_signature' AS regime_signature,
                (s.stats ->> 'avg_rr')::float - (s.stats ->> 'rr_baseline')::float AS delta_rr,

@@ -23,9 +23,7 @@ DECLARE
     v_gen bigint;
     v_rows integer;
 BEGIN
-    IF as_of IS NULL OR NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023', HINT = 'Omit it for now().';
-    END IF;
+    PERFORM _check_as_of(materialize_overrides.as_of);
     INSERT INTO override_generation (as_of) VALUES (materialize_overrides.as_of) RETURNING generation INTO v_gen;
 
     WITH live AS (

@@ -74,5 +74,9 @@ CREATE TEMP TABLE ids AS SELECT factor_id FROM learning_latent_factors;
 SELECT cluster_latent_factors('2026-03-01');
 SELECT set_eq('SELECT factor_id FROM learning_latent_factors', 'SELECT factor_id FROM ids', 'factor ids are stable on a re-run');
 
+SELECT throws_ok(format('SELECT learning.%I(%L)', j, 'infinity'), '22023', NULL, j || ': as_of must be finite')
+FROM unnest(ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',
+                  'estimate_half_lives', 'materialize_overrides']) AS j;
+
 SELECT * FROM finish();
 ROLLBACK;
