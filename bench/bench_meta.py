@@ -44,7 +44,7 @@ def main() -> None:
             " 0.5, now(), now() FROM generate_series(1, %s) AS i", (args.lessons,))
         conn.execute(
             "INSERT INTO learning.learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n)"
-            " SELECT 'pm.b.p' || i, 'entry', md5('{}'), (1 + i % 7) * exp(-w * 168.0 / (50 + i % 900)) + 0.01 * ((i * w) % 3),"
+            " SELECT 'pm.b.p' || i, 'entry', md5('{}'), (1 + i %% 7) * exp(-w * 168.0 / (50 + i %% 900)) + 0.01 * ((i * w) %% 3),"
             " '2026-01-05'::timestamptz + w * interval '1 week', 100"
             " FROM generate_series(1, %s) AS i, generate_series(0, 11) AS w", (args.lessons,))
         conn.execute(
@@ -56,8 +56,8 @@ def main() -> None:
             "INSERT INTO learning.action_log (position_id, ts, pattern_key, action_type, action_category, scope, controls, scope_vec)"
             " SELECT 't' || j, '2026-01-01', 'pm.c.p' || p, 'E1', 'entry', %s::jsonb, '{\"signals\": {}, \"applied_knobs\": {}}', '{}'"
             " FROM generate_series(1, %s) AS j,"
-            " LATERAL (VALUES ((j * 7919) %% %s), ((j * 104729) %% %s), (CASE WHEN (j * 7919) %% %s < 40"
-            "          THEN ((j * 7919) %% %s) # 1 ELSE (j * 15485863) %% %s END)) AS v (p)",
+            " LATERAL (VALUES ((j::bigint * 7919) %% %s), ((j::bigint * 104729) %% %s), (CASE WHEN (j::bigint * 7919) %% %s < 40"
+            "          THEN ((j::bigint * 7919) %% %s) # 1 ELSE (j::bigint * 15485863) %% %s END)) AS v (p)",
             (SCOPE, args.trades, args.patterns, args.patterns, args.patterns, args.patterns, args.patterns))
         conn.execute("RESET session_replication_role")
         conn.commit()
