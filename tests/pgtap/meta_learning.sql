@@ -78,5 +78,30 @@ SELECT throws_ok(format('SELECT learning.%I(%L)', j, 'infinity'), '22023', NULL,
 FROM unnest(ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',
                   'estimate_half_lives', 'materialize_overrides']) AS j;
 
+-- a missing scipy gives a clear error naming the Debian packages, not a traceback (simulated in this session)
+DO LANGUAGE plpython3u $$
+import sys
+sys.modules["scipy.optimize"] = None
+$$;
+SELECT throws_ok($$SELECT learning._fit_half_life('{0,1,2,3,4}', '{5,4,3,2,1}', 720, 24, 8760)$$, '0A000',
+    NULL, 'missing scipy -> 0A000');
+CREATE FUNCTION pg_temp.hint_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v_hint text;
+BEGIN
+    EXECUTE p_sql;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_hint = PG_EXCEPTION_HINT;
+    RETURN v_hint;
+END;
+$$;
+SELECT matches(pg_temp.hint_of($$SELECT learning._fit_half_life('{0,1,2,3,4}', '{5,4,3,2,1}', 720, 24, 8760)$$),
+    'apt-get install python3-numpy python3-scipy', 'the hint names the Debian packages');
+DO LANGUAGE plpython3u $$
+import sys
+del sys.modules["scipy.optimize"]
+$$;
+SELECT is(_fit_half_life('{0, 24, 48, 72, 96}', '{0.8, 0.8, 0.8, 0.8, 0.8}', 720, 24, 8760), 8760::float, 'and works again once importable');
+
 SELECT * FROM finish();
 ROLLBACK;
