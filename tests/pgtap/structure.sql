@@ -8,8 +8,7 @@ SELECT tables_are('learning', ARRAY[
     'token_cap_bucket', 'pattern_scope_stats', 'learning_regime_weights', 'learning_edge_history',
     'learning_latent_factors', 'learning_lessons', 'learning_configs', 'override_generation', 'override_current',
     'runtime_override', 'override_application', 'job_runs'
-] || ARRAY(SELECT c.relname::text FROM pg_class AS c
-           WHERE c.relnamespace = 'learning'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'cube\_%'));
+]);
 
 -- the seed's DDL (roadmap 1.2, 1.4), column by column
 SELECT columns_are('learning', 'pattern_scope_stats', ARRAY['id', 'pattern_key', 'action_category', 'scope_mask', 'scope_values',
