@@ -18,15 +18,11 @@ from datetime import datetime
 
 import psycopg
 
-from pglearn import migrate as mig
 from pglearn.synthetic import generate
+from scratch import scratch_database
 
 DIMS = ["macro_phase", "meso_phase", "micro_phase", "bucket_leader", "bucket_rank_position", "market_family", "bucket",
         "timeframe", "A_mode", "E_mode"]
-
-
-def admin_dsn(dsn: str, db: str) -> str:
-    return dsn.rsplit("/", 1)[0] + "/" + db
 
 
 def main() -> None:
@@ -38,11 +34,7 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=26)
     ap.add_argument("--skip-pandas", action="store_true")
     args = ap.parse_args()
-    dsn = admin_dsn(args.dsn, "pglearn_bench")
-    with psycopg.connect(args.dsn, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS pglearn_bench WITH (FORCE)")
-        admin.execute("CREATE DATABASE pglearn_bench")
-    mig.migrate(dsn)
+    dsn = scratch_database(args.dsn, "pglearn_bench")
     report: dict = {"trades": args.trades, "update": args.update, "patterns": args.patterns}
     with psycopg.connect(dsn) as conn:
         t = time.perf_counter()

@@ -14,7 +14,7 @@ import time
 
 import psycopg
 
-from pglearn import migrate as mig
+from scratch import scratch_database
 
 SCOPE = ('{"macro_phase": "Recover", "meso_phase": "Dip", "micro_phase": "Good", "bucket_leader": "micro", '
          '"bucket_rank_position": 1, "market_family": "lowcaps", "bucket": "micro", "timeframe": "1h", '
@@ -28,11 +28,7 @@ def main() -> None:
     ap.add_argument("--patterns", type=int, default=500)
     ap.add_argument("--trades", type=int, default=1_000_000)
     args = ap.parse_args()
-    dsn = args.dsn.rsplit("/", 1)[0] + "/pglearn_bench_meta"
-    with psycopg.connect(args.dsn, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS pglearn_bench_meta WITH (FORCE)")
-        admin.execute("CREATE DATABASE pglearn_bench_meta")
-    mig.migrate(dsn)
+    dsn = scratch_database(args.dsn, "pglearn_bench_meta")
     report: dict = dict(vars(args))
     report.pop("dsn")
     with psycopg.connect(dsn) as conn:
