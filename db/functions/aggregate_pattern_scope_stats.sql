@@ -8,12 +8,13 @@
  *     pattern's first action of that category in the trade, so a trade counts once per group.
  *  2. every scope value is dictionary-coded; a full scope becomes one bigint key with a bit field per
  *     dimension (code 0 = dimension absent), so "drop dimension j" is key & mask.
- *  3. the finest cuboid (all dims) holds mergeable sums per distinct (pattern, category, key): n, sum rr,
- *     sum rr^2, time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum,
- *     counterfactual sums. Each coarser cuboid is rolled up from its smallest already computed parent
- *     (one set-based statement per level), down to mask 0, the pattern-wide row.
- *  4. N_min pruning happens only at the output; edge_raw is computed with the v5.1 regime weights.
- *  5. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
+ *  3. base: mergeable sums per distinct (pattern, category, full key): n, sum rr, sum rr^2,
+ *     time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum, counterfactual sums.
+ *  4. iceberg cube level by level from mask 0 (Apriori/BUC pruning): level k is computed only for the
+ *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k); per level one count
+ *     pass finds the qualifying cells, a second pass sums the base rows of those cells only.
+ *  5. qualifying cells become stats rows; edge_raw uses the v5.1 regime weights.
+ *  6. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
  *     every row written (inserted or changed) has its edge appended to learning_edge_history (ts = as_of).
  */
 CREATE OR REPLACE FUNCTION learning.aggregate_pattern_scope_stats(as_of timestamptz DEFAULT now())
@@ -51,15 +52,11 @@ BEGIN
         _agg_cell, _agg_cand, _agg_q, _agg_sv, _agg_out;
     -- 1. facts -----------------------------------------------------------------------------------
     CREATE TEMP TABLE _agg_fact ON COMMIT DROP AS
-    SELECT f.pattern_key, f.action_category, f.position_id, f.scope_vec, t.rr, t.hold_hours, t.closed_at, t.details
-    FROM (
-        SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id)
-            a.pattern_key, a.action_category, a.position_id, a.scope_vec
-        FROM action_log AS a
-        JOIN completed_trades AS ct ON ct.position_id = a.position_id AND ct.closed_at <= aggregate_pattern_scope_stats.as_of
-        ORDER BY a.pattern_key, a.action_category, a.position_id, a.ts, a.id
-    ) AS f
-    JOIN completed_trades AS t ON t.position_id = f.position_id;
+    SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id)
+        a.pattern_key, a.action_category, a.position_id, a.scope_vec, t.rr, t.hold_hours, t.closed_at, t.details
+    FROM action_log AS a
+    JOIN completed_trades AS t ON t.position_id = a.position_id AND t.closed_at <= aggregate_pattern_scope_stats.as_of
+    ORDER BY a.pattern_key, a.action_category, a.position_id, a.ts, a.id;
 
     SELECT date_trunc('week', min(closed_at))::date,
            ((date_trunc('week', max(closed_at))::date - date_trunc('week', min(closed_at))::date) / 7) + 1
