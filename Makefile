@@ -1,6 +1,8 @@
 # pglearn - the two commands of the README:
-#   make db     install what is missing, start the embedded Postgres, migrate, print the DSN
+#   make demo   install what is missing, start the embedded Postgres, then on a fresh database pglearn_demo:
+#               migrate, generate a synthetic market, replay it walk-forward, print the report (out/report.html)
 #   make test   the same set-up on a fresh test database, then sqlfluff, pgTAP (pg_prove) and pytest
+# make db starts the embedded Postgres with the main database migrated and prints its DSN.
 # With DATABASE_URL set nothing is started: everything targets that server.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,9 +15,17 @@ DEB_PACKAGES := postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-
 	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps debs venv db db-stop test lint bench clean
+.PHONY: help deps debs venv db db-stop demo test lint bench clean
+
+# demo size (make demo DEMO_TRADES=1000000 DEMO_WEEKS=52 works too, slowly: docs/operations.md, "Scaling")
+DEMO_TRADES ?= 4000
+DEMO_WEEKS ?= 12
+DEMO_PATTERNS ?= 12
+DEMO_SEED ?= 7
+DEMO_STEP ?= 1w
 
 help:
+	@echo "make demo     the main job: synthetic market -> walk-forward replay -> report (out/report.html)"
 	@echo "make db       start the embedded Postgres (or use DATABASE_URL), migrate, print the DSN"
 	@echo "make db-stop  stop the embedded Postgres"
 	@echo "make test     lint + pgTAP + pytest on a freshly migrated test database"
@@ -44,6 +54,20 @@ db: deps
 	@dsn=$$(db/cluster.sh start dev); \
 	$(PGLEARN) --dsn "$$dsn" migrate >&2; \
 	echo "$$dsn"
+
+demo: deps
+	@dsn=$$(db/cluster.sh start dev); demo="$${dsn%/*}/pglearn_demo"; \
+	psql -X -q "$$dsn" -c "DROP DATABASE IF EXISTS pglearn_demo WITH (FORCE)" -c "CREATE DATABASE pglearn_demo"; \
+	echo "== migrate $$demo" >&2; \
+	$(PGLEARN) --dsn "$$demo" migrate >/dev/null; \
+	echo "== generate: $(DEMO_TRADES) trades, $(DEMO_WEEKS) weeks, $(DEMO_PATTERNS) patterns, seed $(DEMO_SEED)" >&2; \
+	$(PGLEARN) --dsn "$$demo" generate --trades $(DEMO_TRADES) --weeks $(DEMO_WEEKS) --patterns $(DEMO_PATTERNS) \
+	  --seed $(DEMO_SEED) >/dev/null; \
+	echo "== replay walk-forward, step $(DEMO_STEP)" >&2; \
+	$(PGLEARN) --dsn "$$demo" replay --step $(DEMO_STEP) >/dev/null; \
+	echo "== report" >&2; \
+	$(PGLEARN) --dsn "$$demo" report --out out; \
+	echo "explore: psql $$demo  (learning.v_health, learning.v_override_effectiveness, pglearn explain ...)" >&2
 
 db-stop:
 	@db/cluster.sh stop dev

@@ -8,7 +8,8 @@
  * tunables.latent_cut_distance. Each cluster (singletons included) is a factor whose id is derived from its
  * sorted members, so it is stable while membership is unchanged. Upserts learning_latent_factors
  * (representative_pattern = the member with most trades, correlation_matrix = the members' pairwise phi),
- * removes factors that no longer exist and sets learning_lessons.latent_factor_id. Returns the factor count.
+ * removes factors that no longer exist and sets learning_lessons.latent_factor_id; the linkage tree itself is kept
+ * in latent_factor_linkage (the report's dendrogram). Returns the factor count.
  */
 CREATE OR REPLACE FUNCTION learning.cluster_latent_factors(as_of timestamptz DEFAULT now())
 RETURNS integer
@@ -37,6 +38,8 @@ plan = plpy.prepare("""
     GROUP BY a.pattern_key ORDER BY a.pattern_key""", ["timestamptz"])
 rows = plpy.execute(plan, [as_of])
 factors = []
+tree = []
+keys = []
 if len(rows) > 0:
     keys = [r["pattern_key"] for r in rows]
     n = rows[0]["n_trades"]
@@ -55,7 +58,9 @@ if len(rows) > 0:
     else:
         dist = np.clip(1.0 - phi, 0.0, 2.0)
         np.fill_diagonal(dist, 0.0)
-        labels = fcluster(linkage(squareform(dist, checks=False), method="average"), t=cut, criterion="distance")
+        z = linkage(squareform(dist, checks=False), method="average")
+        tree = [[int(a), int(b), round(float(d), 6), int(m)] for a, b, d, m in z.tolist()]
+        labels = fcluster(z, t=cut, criterion="distance")
     for label in sorted(set(labels.tolist())):
         idx = [i for i in range(len(keys)) if labels[i] == label]
         members = sorted(keys[i] for i in idx)
@@ -83,6 +88,13 @@ plpy.execute("""
     UPDATE learning.learning_lessons AS l SET latent_factor_id = f.factor_id
     FROM learning.learning_latent_factors AS f
     WHERE l.pattern_key = ANY (f.pattern_keys) AND l.latent_factor_id IS DISTINCT FROM f.factor_id""")
+plpy.execute(plpy.prepare("""
+    INSERT INTO learning.latent_factor_linkage AS t (as_of, pattern_keys, linkage, cut_distance)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT (singleton) DO UPDATE
+    SET as_of = excluded.as_of, pattern_keys = excluded.pattern_keys, linkage = excluded.linkage,
+        cut_distance = excluded.cut_distance, updated_at = now()""", ["timestamptz", "text[]", "jsonb", "float8"]),
+    [as_of, keys, json.dumps(tree), cut])
 return len(factors)
 $$;
 COMMENT ON FUNCTION learning.cluster_latent_factors(timestamptz) IS

@@ -77,18 +77,10 @@ BEGIN
     SELECT c.config -> 'feature_flags' INTO v_flags FROM learning_configs AS c WHERE c.config_key = 'pm_config';
     SELECT c.generation INTO v_gen FROM override_current AS c;
     IF v_gen IS NOT NULL
-        AND (v_flags ->> 'learning_overrides_enabled')::boolean
-        AND (jsonb_array_length(v_flags -> 'learning_overrides_enabled_regimes') = 0
-             OR v_flags -> 'learning_overrides_enabled_regimes' ?| ARRAY[v_scope ->> 'macro_phase', v_scope ->> 'meso_phase', v_scope ->> 'micro_phase'])
-        AND (jsonb_array_length(v_flags -> 'learning_overrides_enabled_buckets') = 0
-             OR v_flags -> 'learning_overrides_enabled_buckets' ? coalesce(v_scope ->> 'bucket', ''))
+        AND _overrides_allowed(v_flags, v_scope)
     THEN
         IF jsonb_path_exists(v_scope, '$.* ? (@.type() == "string" && @ like_regex "^[0-9]+$")') THEN
-            v_scope := v_scope || coalesce((
-                SELECT jsonb_object_agg(d.dim_name, to_jsonb((v_scope ->> d.dim_name)::bigint))
-                FROM scope_dimension AS d
-                WHERE d.namespace = split_part(resolve_overrides.pattern_key, '.', 1) AND d.json_type = 'integer'
-                  AND (v_scope ->> d.dim_name) ~ '^[0-9]+$'), '{}');
+            v_scope := _normalise_scope(resolve_overrides.pattern_key, v_scope);
         END IF;
         SELECT o.* INTO r
         FROM runtime_override AS o

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -133,6 +133,26 @@ class Client:
     def run_learning_cycle(self, as_of: datetime | None = None) -> dict:
         """learning.run_learning_cycle: aggregation -> lessons -> materialization as of a time."""
         return self._one("SELECT learning.run_learning_cycle(coalesce(%s::timestamptz, now()))", (as_of,))
+
+    def explain_override(self, pattern_key: str, action_category: str, scope: dict) -> dict:
+        """learning.explain_override: which override would apply to this scope, and why."""
+        return self._one("SELECT learning.explain_override(%s, %s, %s)", (pattern_key, action_category, Jsonb(scope)))
+
+    def score_overrides(self, generation: int, window_from: datetime, window_to: datetime) -> int:
+        """learning.score_overrides: score a generation's overrides on the trades closed in (from, to]."""
+        return self._one("SELECT learning.score_overrides(%s, %s, %s)", (generation, window_from, window_to))
+
+    def start_replay(self, replay_from: datetime, replay_to: datetime, step: timedelta) -> int:
+        """learning.start_replay: open a walk-forward replay run, return its id."""
+        return self._one("SELECT learning.start_replay(%s, %s, %s)", (replay_from, replay_to, step))
+
+    def run_replay_step(self, run_id: int, as_of: datetime) -> dict:
+        """learning.run_replay_step: score the previous generation, run the cycle as of as_of, snapshot lessons."""
+        return self._one("SELECT learning.run_replay_step(%s, %s)", (run_id, as_of))
+
+    def finish_replay(self, run_id: int, error: str | None = None) -> None:
+        """learning.finish_replay: close a replay run as done (or failed with its error)."""
+        self._one("SELECT learning.finish_replay(%s, %s)", (run_id, error))
 
     def health(self) -> list[tuple[str, bool, str]]:
         """learning.v_health: one (check, ok, detail) row per roadmap section-7 criterion."""

@@ -1,4 +1,4 @@
-"""A deterministic synthetic market with planted edges (docs/synthetic.md).
+"""A deterministic synthetic market with planted edges (docs/demo.md).
 
 generate(conn, trades=..., weeks=..., patterns=..., seed=...) loads phase states, cap buckets, PM and DM
 actions with full scope and controls, and closed trades through COPY, so every row passes the same
@@ -19,6 +19,7 @@ import io
 import json
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -39,6 +40,28 @@ PLANTED = {
 }
 SIGNALS = ("TS", "OX", "DX", "EDX", "OBV_z")
 
+# What each planted effect should teach the stack; stored in learning.synthetic_run and checked by the report.
+# expect: {"lever": name, "direction": "up"|"down"} on a lesson of that scope (or a narrower one),
+#         {"half_life": "finite"} a fitted half-life below the 8,760 h cap of a non-decaying edge,
+#         {"same_factor_as": pattern} both patterns in one latent factor.
+PLANTED_EFFECTS = [
+    {"key": "single", "pattern_key": PLANTED["single"], "action_category": "entry", "scope": {"macro_phase": "Recover"},
+     "effect": "+1.0 R when macro_phase = Recover (one dimension)", "expect": {"lever": "size_mult", "direction": "up"}},
+    {"key": "interaction", "pattern_key": PLANTED["interaction"], "action_category": "entry",
+     "scope": {"bucket": "micro", "timeframe": "1h"},
+     "effect": "+1.2 R when bucket = micro and timeframe = 1h (two-dimension interaction)",
+     "expect": {"lever": "size_mult", "direction": "up"}},
+    {"key": "fading", "pattern_key": PLANTED["fading"], "action_category": "entry", "scope": {},
+     "effect": "+1.5 R halving every 4 weeks (fading edge)", "expect": {"half_life": "finite"}},
+    {"key": "twins", "pattern_key": PLANTED["twin_a"], "action_category": "entry", "scope": {},
+     "effect": "alpha and beta fire on the same trades (near-duplicates)", "expect": {"same_factor_as": PLANTED["twin_b"]}},
+    {"key": "late_entry", "pattern_key": PLANTED["late_entry"], "action_category": "entry", "scope": {},
+     "effect": "counterfactual: entering 2-3 bars later gains 0.2-0.6 R", "expect": {"lever": "entry_delay_bars", "direction": "up"}},
+    {"key": "negative_exit", "pattern_key": PLANTED["negative_exit"], "action_category": "exit",
+     "scope": {"macro_phase": "Oh-Shit"}, "effect": "-0.8 R when macro_phase = Oh-Shit (negative edge)",
+     "expect": {"lever": "size_mult", "direction": "down"}},
+]
+
 
 @dataclass
 class Market:
@@ -53,13 +76,16 @@ class Market:
 
     def build(self, n_tokens: int) -> None:
         rng = self.rng
-        macro = rng.choice(PHASES)
+        # the macro phase moves every two weeks through a shuffled cycle of all six phases, so every planted
+        # macro scope (Recover, Oh-Shit) occurs in any history of 12 weeks or more
+        cycle = rng.sample(PHASES, len(PHASES))
+        macro = cycle[0]
         meso = rng.choice(PHASES)
         ranking = BUCKETS[:]
         for day in range(self.weeks * 7):
             ts = START + timedelta(days=day)
-            if day % 14 == 0 and rng.random() < 0.7:
-                macro = rng.choice(PHASES)
+            if day % 14 == 0:
+                macro = cycle[(day // 14) % len(cycle)]
             if day % 4 == 0:
                 meso = rng.choice(PHASES)
             micro = rng.choice(PHASES)
@@ -140,6 +166,7 @@ def _copy(conn, table: str, columns: str, rows) -> int:
 def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, seed: int = 7,
              dm_share: float = 0.05) -> dict:
     """Generate and load a synthetic history; returns counts and the planted pattern keys."""
+    started = time.perf_counter()
     rng = random.Random(seed)
     market = Market(weeks=weeks, rng=rng)
     market.build(n_tokens=max(50, trades // 20))
@@ -206,5 +233,10 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
                           ((p, ts, k, t, json.dumps(sc), _controls(rng)) for p, ts, k, t, sc in actions))
         n_trades = _copy(conn, "completed_trades", "position_id, closed_at, rr, details",
                          ((p, ts, round(rr, 4), json.dumps(d)) for p, ts, rr, d in closes))
+        end = START + timedelta(weeks=weeks)
+        conn.execute(
+            "INSERT INTO learning.synthetic_run (seed, trades, weeks, patterns, history_from, history_to, planted, seconds)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (seed, n_trades, weeks, patterns, START, end, json.dumps(PLANTED_EFFECTS), time.perf_counter() - started))
     return {"trades": n_trades, "actions": n_actions, "weeks": weeks, "start": START.isoformat(),
-            "end": (START + timedelta(weeks=weeks)).isoformat(), "planted": PLANTED}
+            "end": end.isoformat(), "planted": PLANTED}

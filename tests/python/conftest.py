@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -29,7 +30,8 @@ SEED_CONTROLS = {
 DATA_TABLES = (
     "action_log, completed_trades, pattern_scope_stats, learning_lessons, learning_regime_weights, "
     "learning_edge_history, learning_latent_factors, override_application, job_runs, phase_state, "
-    "phase_state_bucket, token_cap_bucket, override_current, runtime_override, override_generation"
+    "phase_state_bucket, token_cap_bucket, override_current, runtime_override, override_generation, "
+    "synthetic_run, replay_run, replay_step, lesson_snapshot, override_score, latent_factor_linkage"
 )
 
 
@@ -59,3 +61,16 @@ def conn(dsn: str):
 @pytest.fixture()
 def client(conn) -> Client:
     return Client(conn=conn)
+
+
+@pytest.fixture()
+def scratch_dsn(dsn):
+    """A new, empty database on the test server, dropped afterwards (for the CLI, which commits)."""
+    name = f"pglearn_scratch_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield with_dbname(dsn, name)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

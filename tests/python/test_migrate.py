@@ -6,12 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 
 import psycopg
 import pytest
 
-from conftest import with_dbname
 from pglearn import migrate as mig
 
 SNAPSHOT = """
@@ -32,18 +30,6 @@ SELECT 'trigger', tgrelid::regclass::text || ':' || tgname FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'learning'::regnamespace AND NOT t.tgisinternal
 ORDER BY 1, 2
 """
-
-
-@pytest.fixture()
-def scratch_dsn(dsn):
-    name = f"pglearn_mig_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield with_dbname(dsn, name)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def snapshot(dsn: str) -> list[tuple]:

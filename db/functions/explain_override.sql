@@ -1,0 +1,88 @@
+/*
+ * learning.explain_override(pattern_key text, action_category text, scope jsonb) -> jsonb
+ *
+ * Which override resolve_overrides would apply to this (pattern, category, scope), and why (pglearn explain):
+ *  - "applies": true when an override matches and the feature flags let it apply ("flags_allow");
+ *  - "override": the winning runtime_override row of the current generation (most dims, then strength, then id);
+ *  - "lesson": the lesson behind it (levers before decay, edge_raw, incremental edge, n, epochs);
+ *  - "stats": the pattern_scope_stats row of that scope (n, avg_rr, edge_raw, ...);
+ *  - "decay": age since last confirmation, half-life, the decay factor applied;
+ *  - "factor": the latent factor the lesson belongs to (members, representative);
+ *  - "other_matches": the losing matches, in rank order.
+ * Reads only: answers on a hot standby. Errors: 22023 naming the invalid argument.
+ */
+CREATE OR REPLACE FUNCTION learning.explain_override(pattern_key text, action_category text, scope jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, learning
+AS $$
+DECLARE
+    v_scope jsonb;
+    v_gen bigint;
+    v_gen_as_of timestamptz;
+    v_flags jsonb;
+    v_matches jsonb;
+    v_win jsonb;
+    v_lesson learning_lessons%ROWTYPE;
+BEGIN
+    IF explain_override.action_category IS NULL OR explain_override.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
+        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(explain_override.action_category), 'NULL')
+            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
+    END IF;
+    IF coalesce(jsonb_typeof(explain_override.scope), '') <> 'object' THEN
+        RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
+    END IF;
+    v_scope := _normalise_scope(explain_override.pattern_key, explain_override.scope);
+    SELECT c.config -> 'feature_flags' INTO v_flags FROM learning_configs AS c WHERE c.config_key = 'pm_config';
+    SELECT c.generation, g.as_of INTO v_gen, v_gen_as_of
+    FROM override_current AS c JOIN override_generation AS g ON g.generation = c.generation;
+
+    SELECT jsonb_agg(to_jsonb(o) - 'generation' ORDER BY o.scope_dim_count DESC, o.lesson_strength DESC, o.lesson_id)
+    INTO v_matches
+    FROM runtime_override AS o
+    WHERE o.generation = v_gen AND o.pattern_key = explain_override.pattern_key
+      AND o.action_category = explain_override.action_category AND v_scope @> o.scope_values;
+    v_win := v_matches -> 0;
+    IF v_win IS NOT NULL THEN
+        SELECT l.* INTO v_lesson FROM learning_lessons AS l WHERE l.id = (v_win ->> 'lesson_id')::bigint;
+    END IF;
+
+    RETURN jsonb_build_object(
+        'pattern_key', explain_override.pattern_key,
+        'action_category', explain_override.action_category,
+        'scope', v_scope,
+        'generation', v_gen,
+        'generation_as_of', v_gen_as_of,
+        'flags_allow', _overrides_allowed(v_flags, v_scope),
+        'applies', v_win IS NOT NULL AND _overrides_allowed(v_flags, v_scope),
+        'reason', CASE
+            WHEN v_gen IS NULL THEN 'no override generation has been materialized yet'
+            WHEN v_win IS NULL THEN 'no override of this pattern and category has a scope contained in the given scope'
+            WHEN NOT _overrides_allowed(v_flags, v_scope) THEN 'an override matches but the feature flags keep it off for this scope'
+            ELSE format('the most specific of %s matching override(s): %s dim(s)', jsonb_array_length(v_matches), v_win ->> 'scope_dim_count')
+        END,
+        'override', v_win,
+        'lesson', CASE WHEN v_lesson.id IS NOT NULL THEN jsonb_build_object(
+            'id', v_lesson.id, 'scope', v_lesson.scope_values, 'status', v_lesson.status, 'enabled', v_lesson.enabled,
+            'effect', v_lesson.effect, 'lesson_strength', v_lesson.lesson_strength, 'edge_raw', v_lesson.edge_raw,
+            'incremental_edge', v_lesson.incremental_edge, 'n', v_lesson.n, 'last_confirmed_at', v_lesson.last_confirmed_at) END,
+        'stats', (SELECT s.stats FROM pattern_scope_stats AS s
+                  WHERE s.pattern_key = explain_override.pattern_key AND s.action_category = explain_override.action_category
+                    AND s.scope_mask = (v_win ->> 'scope_mask')::smallint AND s.scope_values_hash = v_win ->> 'scope_values_hash'),
+        'decay', CASE WHEN v_lesson.id IS NOT NULL THEN jsonb_build_object(
+            'age_hours', round((extract(EPOCH FROM v_gen_as_of - v_lesson.last_confirmed_at) / 3600.0)::numeric, 2),
+            'half_life_hours', v_lesson.decay_halflife_hours,
+            'decay_factor', v_win -> 'decay_factor',
+            'rule', 'lever = 1 + (lesson lever - 1) * exp(-ln 2 * age / half-life) * lesson_strength') END,
+        'factor', (SELECT jsonb_build_object('factor_id', f.factor_id, 'pattern_keys', f.pattern_keys,
+                                             'representative_pattern', f.representative_pattern)
+                   FROM learning_latent_factors AS f WHERE f.factor_id = v_win ->> 'latent_factor_id'),
+        'other_matches', coalesce(v_matches - 0, '[]'));
+END;
+$$;
+COMMENT ON FUNCTION learning.explain_override(text, text, jsonb) IS
+'Which override resolve_overrides would apply to a pattern, category and scope, and why: lesson, stats row, decay, factor, losing matches.';
+REVOKE ALL ON FUNCTION learning.explain_override(text, text, jsonb) FROM public;
+GRANT EXECUTE ON FUNCTION learning.explain_override(text, text, jsonb) TO pglearn_pm, pglearn_reader;

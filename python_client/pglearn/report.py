@@ -1,0 +1,360 @@
+"""pglearn report: what the stack learned, next to what was planted (docs/demo.md, "Report").
+
+collect(conn) reads everything from the database (synthetic_run, the latest replay_run, lessons, overrides,
+scores, health), so a report can be rebuilt at any time; its resolve_overrides calls record telemetry in the
+caller's transaction; render_text() prints it, render_html() writes a
+self-contained HTML page whose plots are inline SVG (viewable offline, no plotting library needed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import time
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+LEVERS = ("size_mult", "entry_aggression_mult", "exit_aggression_mult")
+BASE_LEVERS = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}
+HALF_LIFE_CAP = 8760  # tunables.half_life_max_hours: what a non-decaying edge is fitted to
+PLAN_CONTROLS = {"entry_delay_bars": 0, "phase1_frac": 0.15, "trim_delay": 3, "trail_speed": 1.0, "panic_trigger": 1.0}
+
+
+def _rows(conn: psycopg.Connection, sql: str, params: tuple = ()) -> list[dict]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, params).fetchall()
+
+
+def _lever(effect: dict, name: str):
+    for group in ("capital_levers", "execution_levers"):
+        if name in (effect.get(group) or {}):
+            return effect[group][name]
+    return None
+
+
+def _check_planted(conn: psycopg.Connection, p: dict, lessons: list[dict]) -> dict:
+    """Did the stack learn planted effect p? Returns the verdict and the lesson that shows it."""
+    exp = p["expect"]
+    mine = [les for les in lessons if les["pattern_key"] == p["pattern_key"] and les["action_category"] == p["action_category"]]
+    out = {"key": p["key"], "pattern_key": p["pattern_key"], "planted_scope": p["scope"], "effect": p["effect"],
+           "expect": exp, "learned": False, "lesson": None}
+    if "same_factor_as" in exp:
+        row = _rows(conn, "SELECT factor_id, pattern_keys FROM learning.learning_latent_factors"
+                          " WHERE %s = ANY (pattern_keys) AND %s = ANY (pattern_keys)", (p["pattern_key"], exp["same_factor_as"]))
+        out["learned"] = bool(row)
+        out["factor"] = row[0]["factor_id"] if row else None
+        out["lesson"] = mine[0] if mine else None
+        return out
+    # lessons on the planted scope or a narrower one (its scope contains every planted dim)
+    on_scope = [les for les in mine if all(les["scope_values"].get(k) == v for k, v in p["scope"].items())]
+    if "half_life" in exp:  # finite: below the 8,760 h cap that a non-decaying edge gets
+        fitted = [les for les in mine if les["decay_halflife_hours"] < HALF_LIFE_CAP]
+        out["learned"] = bool(fitted)
+        out["lesson"] = min(fitted, key=lambda les: les["decay_halflife_hours"]) if fitted else (mine[0] if mine else None)
+        return out
+    want_up = exp["direction"] == "up"
+    neutral = 0 if exp["lever"] == "entry_delay_bars" else 1
+
+    def right_way(les: dict) -> bool:
+        v = _lever(les["effect"], exp["lever"])
+        return v is not None and (v > neutral if want_up else v < neutral)
+
+    good = [les for les in on_scope if right_way(les)]
+    pick = good or on_scope
+    if pick:
+        out["lesson"] = min(pick, key=lambda les: (len(les["scope_values"]), -abs(les["edge_raw"] or 0)))
+    out["learned"] = bool(good)
+    return out
+
+
+def _sample_scope(conn: psycopg.Connection, pattern_key: str, category: str, scope: dict, match: bool) -> dict | None:
+    """A full logged scope of the pattern that does (or does not) contain the planted scope."""
+    rows = _rows(conn, "SELECT scope FROM learning.action_log WHERE pattern_key = %s AND action_category = %s"
+                       " AND (scope @> %s) = %s ORDER BY id LIMIT 1", (pattern_key, category, Jsonb(scope), match))
+    return rows[0]["scope"] if rows else None
+
+
+def collect(conn: psycopg.Connection) -> dict:
+    """Everything the report shows, read from the database."""
+    t0 = time.perf_counter()
+    synth = _rows(conn, "SELECT * FROM learning.synthetic_run ORDER BY run_id DESC LIMIT 1")
+    run = _rows(conn, "SELECT * FROM learning.replay_run ORDER BY run_id DESC LIMIT 1")
+    steps = _rows(conn, "SELECT step_no, as_of, generation, seconds, cycle FROM learning.replay_step WHERE run_id = %s"
+                        " ORDER BY step_no", (run[0]["run_id"],)) if run else []
+    lessons = _rows(conn, "SELECT id, pattern_key, action_category, scope_values, status, effect, edge_raw, incremental_edge, n,"
+                          " lesson_strength, decay_halflife_hours, latent_factor_id, scope_values_hash"
+                          " FROM learning.learning_lessons ORDER BY abs(edge_raw) DESC NULLS LAST, id")
+    planted = synth[0]["planted"] if synth else []
+    checks = [_check_planted(conn, p, lessons) for p in planted]
+    planted_patterns = {p["pattern_key"] for p in planted} | {p["expect"].get("same_factor_as") for p in planted}
+    unplanted = [les for les in lessons if les["pattern_key"] not in planted_patterns]
+
+    calls = []
+    for p in planted:
+        if "lever" not in p["expect"]:
+            continue
+        for match in (True, False):
+            scope = _sample_scope(conn, p["pattern_key"], p["action_category"], p["scope"], match)
+            if scope is None:
+                continue
+            doc = conn.execute("SELECT learning.resolve_overrides(%s, %s, %s, %s, %s)",
+                               (p["pattern_key"], p["action_category"], Jsonb(scope), Jsonb(BASE_LEVERS),
+                                Jsonb(PLAN_CONTROLS))).fetchone()[0]
+            calls.append({"pattern_key": p["pattern_key"], "category": p["action_category"], "planted_scope_matches": match,
+                          "scope": scope, "before": {"levers": BASE_LEVERS, "controls": PLAN_CONTROLS},
+                          "after": {"levers": doc["levers"], "controls": doc["controls"]},
+                          "applied_lesson": (doc["applied"]["strength"] or {}).get("lesson_id")})
+
+    job_ms: dict[str, float] = {}
+    for s in steps:
+        for job in s["cycle"]["jobs"]:
+            job_ms[job["job"]] = job_ms.get(job["job"], 0.0) + float(job["ms"] or 0)
+    trajectories: dict[int, list] = {}
+    if run:
+        for r in _rows(conn, "SELECT s.lesson_id, st.as_of, s.effect FROM learning.lesson_snapshot AS s"
+                             " JOIN learning.replay_step AS st USING (run_id, step_no) WHERE s.run_id = %s"
+                             " ORDER BY s.lesson_id, st.as_of", (run[0]["run_id"],)):
+            trajectories.setdefault(r["lesson_id"], []).append((r["as_of"], r["effect"]))
+    decays = []
+    decaying = sorted((les for les in lessons if les["decay_halflife_hours"] < HALF_LIFE_CAP), key=lambda les: les["decay_halflife_hours"])
+    for les in decaying[:6]:
+        pts = _rows(conn, "SELECT ts, edge_raw FROM learning.learning_edge_history WHERE pattern_key = %s AND action_category = %s"
+                          " AND scope_signature = %s ORDER BY ts", (les["pattern_key"], les["action_category"],
+                                                                     les["scope_values_hash"]))
+        decays.append({"lesson": les, "points": [(p["ts"], p["edge_raw"]) for p in pts]})
+    linkage = _rows(conn, "SELECT pattern_keys, linkage, cut_distance FROM learning.latent_factor_linkage")
+    return {
+        "synthetic": synth[0] if synth else None,
+        "replay": run[0] if run else None,
+        "steps": steps,
+        "job_seconds": {k: round(v / 1000, 2) for k, v in job_ms.items()},
+        "planted": checks,
+        "lessons": lessons,
+        "unplanted": unplanted,
+        "top_overrides": _rows(conn, "SELECT pattern_key, action_category, scope_values, lesson_id, lesson_strength, decay_factor,"
+                                     " size_mult, entry_aggression_mult, exit_aggression_mult, entry_delay_bars"
+                                     " FROM learning.v_active_overrides ORDER BY abs(size_mult - 1) DESC, lesson_id LIMIT 10"),
+        "calls": calls,
+        "effectiveness": _rows(conn, "SELECT * FROM learning.v_override_effectiveness"
+                                     " ORDER BY level DESC, trades_matched DESC NULLS LAST LIMIT 11"),
+        "health": _rows(conn, "SELECT check_name, ok, detail FROM learning.v_health"),
+        "trajectories": trajectories,
+        "decays": decays,
+        "linkage": linkage[0] if linkage else None,
+        "collect_seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(",", ":"))
+    return "" if v is None else str(v)
+
+
+def _levers_text(effect: dict | None) -> str:
+    if not effect:
+        return "-"
+    vals = {k: _lever(effect, k) for k in (*LEVERS, "entry_delay_bars")}
+    return " ".join(f"{k}={_fmt(v)}" for k, v in vals.items() if v is not None)
+
+
+def render_text(rep: dict) -> str:
+    """The console report."""
+    out = []
+    s = rep["synthetic"]
+    if s:
+        out.append(f"Synthetic market: seed {s['seed']}, {s['trades']} trades, {s['weeks']} weeks, {s['patterns']} patterns")
+    r = rep["replay"]
+    if r:
+        out.append(f"Replay run {r['run_id']}: {r['replay_from']:%Y-%m-%d} .. {r['replay_to']:%Y-%m-%d} step {r['step']},"
+                   f" {len(rep['steps'])} steps, status {r['status']}")
+    out.append("\n== Planted effects vs what was learned")
+    for c in rep["planted"]:
+        les = c["lesson"]
+        verdict = "LEARNED" if c["learned"] else "missed "
+        out.append(f"{verdict} {c['pattern_key']} {_fmt(c['planted_scope'])}: {c['effect']}")
+        if les:
+            out.append(f"        lesson {les['id']} scope {_fmt(les['scope_values'])} {_levers_text(les['effect'])}"
+                       f" strength={_fmt(les['lesson_strength'])} half-life={les['decay_halflife_hours']}h"
+                       f" factor={les['latent_factor_id']}")
+    out.append(f"\n== Learned but not planted: {len(rep['unplanted'])} of {len(rep['lessons'])} lessons")
+    for les in rep["unplanted"][:5]:
+        out.append(f"  {les['pattern_key']} {les['action_category']} {_fmt(les['scope_values'])} edge={_fmt(les['edge_raw'])}"
+                   f" n={les['n']} {_levers_text(les['effect'])}")
+    out.append("\n== Top overrides in force")
+    for o in rep["top_overrides"]:
+        out.append(f"  {o['pattern_key']} {o['action_category']} {_fmt(o['scope_values'])} size={_fmt(o['size_mult'])}"
+                   f" entry={_fmt(o['entry_aggression_mult'])} exit={_fmt(o['exit_aggression_mult'])}"
+                   f" delay={_fmt(o['entry_delay_bars'])} decay={_fmt(o['decay_factor'])}")
+    out.append("\n== resolve_overrides before / after")
+    for c in rep["calls"]:
+        b, a = c["before"], c["after"]
+        changed = {k: f"{_fmt(b[part].get(k))}->{_fmt(v)}" for part in ("levers", "controls") for k, v in a[part].items()
+                   if _fmt(v) != _fmt(b[part].get(k))}
+        tag = "planted scope" if c["planted_scope_matches"] else "other scope  "
+        out.append(f"  {c['pattern_key']} [{tag}] lesson={c['applied_lesson']} {changed or 'unchanged'}")
+    out.append("\n== Override effectiveness (out of sample: each step's overrides on the next step's trades)")
+    for e in rep["effectiveness"]:
+        name = "TOTAL" if e["level"] == "total" else f"{e['pattern_key']} {_fmt(e['scope_values'])}"
+        out.append(f"  {name}: trades={e['trades_matched']} matched_rr={_fmt(e['matched_avg_rr'])}"
+                   f" pattern_rr={_fmt(e['pattern_avg_rr'])} excess={_fmt(e['excess_rr_per_trade'])}"
+                   f" size_uplift={_fmt(e['capital_uplift_rr'])}")
+    out.append("\n== Health")
+    for h in rep["health"]:
+        out.append(f"  {'ok ' if h['ok'] else 'BAD'} {h['check_name']}: {h['detail']}")
+    out.append("\n== Time per stage (s)")
+    if s:
+        out.append(f"  generate: {s['seconds']:.1f}")
+    if rep["steps"]:
+        secs = [st["seconds"] for st in rep["steps"]]
+        out.append(f"  replay: {sum(secs):.1f} ({len(secs)} steps, mean {sum(secs) / len(secs):.2f}, max {max(secs):.2f})")
+        out.append("  per job: " + ", ".join(f"{k} {v}" for k, v in rep["job_seconds"].items()))
+    out.append(f"  report: {rep['collect_seconds']}")
+    return "\n".join(out) + "\n"
+
+
+# ---- inline SVG -----------------------------------------------------------------------------------------
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+
+
+def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, y_range: tuple[float, float] | None = None,
+               scatter: set[str] = frozenset(), w: int = 420, h: int = 220) -> str:
+    pts = [p for _, s in series for p in s]
+    if not pts:
+        return ""
+    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    y0, y1 = y_range or (min(p[1] for p in pts), max(p[1] for p in pts))
+    if y1 - y0 < 1e-9:
+        y0, y1 = y0 - 1, y1 + 1
+    x1 = x1 if x1 > x0 else x0 + 1
+    ml, mr, mt, mb = 44, 10, 22, 24
+
+    def sx(x: float) -> float:
+        return ml + (x - x0) / (x1 - x0) * (w - ml - mr)
+
+    def sy(y: float) -> float:
+        return h - mb - (y - y0) / (y1 - y0) * (h - mt - mb)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="plot">',
+             f'<text x="{ml}" y="14" font-size="12">{html.escape(title)}</text>',
+             f'<line x1="{ml}" y1="{h - mb}" x2="{w - mr}" y2="{h - mb}" stroke="#999"/>',
+             f'<line x1="{ml}" y1="{mt}" x2="{ml}" y2="{h - mb}" stroke="#999"/>']
+    for v in (y0, (y0 + y1) / 2, y1):
+        parts.append(f'<text x="2" y="{sy(v) + 4:.1f}" font-size="10">{v:.2f}</text>')
+    for i, (label, s) in enumerate(series):
+        color = PALETTE[i % len(PALETTE)]
+        if label in scatter:
+            parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}"/>' for x, y in s]
+        elif s:
+            d = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
+            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{d}"/>')
+        parts.append(f'<text x="{w - mr - 150}" y="{mt + 12 * (i + 1)}" font-size="10" fill="{color}">{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _svg_dendrogram(keys: list[str], linkage: list, cut: float, w: int = 640) -> str:
+    """A dendrogram of scipy linkage rows [i, j, distance, size]; leaves are the pattern keys."""
+    n = len(keys)
+    if n < 2 or not linkage:
+        return ""
+    h = 40 + 18 * n
+    order: list[int] = []
+
+    def leaves(node: int) -> None:
+        if node < n:
+            order.append(node)
+        else:
+            a, b = linkage[node - n][:2]
+            leaves(int(a))
+            leaves(int(b))
+
+    leaves(2 * n - 2)
+    ypos = {leaf: 30 + 18 * i for i, leaf in enumerate(order)}
+    dmax = max(row[2] for row in linkage) or 1.0
+    left, right = 230, w - 20
+
+    def sx(d: float) -> float:
+        return left + d / dmax * (right - left)
+
+    xpos = {i: left for i in range(n)}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="plot">',
+             '<text x="4" y="14" font-size="12">Latent factors: average linkage on 1 - phi (dashed: the cut)</text>']
+    for i, k in enumerate(keys):
+        parts.append(f'<text x="4" y="{ypos[i] + 4}" font-size="10">{html.escape(k)}</text>')
+    for m, (a, b, d, _) in enumerate(linkage):
+        a, b, node = int(a), int(b), n + m
+        x = sx(d)
+        parts.append(f'<polyline fill="none" stroke="#1f77b4" points="{xpos[a]:.1f},{ypos[a]} {x:.1f},{ypos[a]} '
+                     f'{x:.1f},{ypos[b]} {xpos[b]:.1f},{ypos[b]}"/>')
+        xpos[node], ypos[node] = x, (ypos[a] + ypos[b]) / 2
+    if cut <= dmax:
+        parts.append(f'<line x1="{sx(cut):.1f}" y1="20" x2="{sx(cut):.1f}" y2="{h - 5}" stroke="#d62728" stroke-dasharray="4"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _ts(t: datetime) -> float:
+    return t.timestamp() / 86400.0
+
+
+def render_html(rep: dict, text: str) -> str:
+    """The offline HTML report: the text report, lever trajectories, edge decay fits, the dendrogram."""
+    show = {c["lesson"]["id"] for c in rep["planted"] if c["lesson"]}
+    show |= {les["id"] for les in rep["unplanted"][:3]}
+    by_id = {les["id"]: les for les in rep["lessons"]}
+    traj = []
+    for lid in sorted(show):
+        snaps = rep["trajectories"].get(lid, [])
+        if not snaps or lid not in by_id:
+            continue
+        series = [(k, [(_ts(t), _lever(e, k)) for t, e in snaps if _lever(e, k) is not None]) for k in LEVERS]
+        delays = [(_ts(t), 1 + 0.06 * _lever(e, "entry_delay_bars")) for t, e in snaps if _lever(e, "entry_delay_bars")]
+        if delays:
+            series.append(("1 + 0.06 * entry_delay_bars", delays))
+        les = by_id[lid]
+        traj.append(_svg_lines(series, f"lesson {lid} {les['pattern_key']} {json.dumps(les['scope_values'])}", (0.7, 1.3)))
+    decay = []
+    for d in rep["decays"]:
+        pts = [(_ts(t), y) for t, y in d["points"]]
+        if len(pts) < 2:
+            continue
+        hl = d["lesson"]["decay_halflife_hours"] / 24.0
+        lam = math.log(2) / hl
+        t0 = pts[0][0]
+        e = [math.exp(-lam * (x - t0)) for x, _ in pts]
+        a = sum(y * ei for (_, y), ei in zip(pts, e)) / max(sum(ei * ei for ei in e), 1e-12)
+        curve = [(x, a * math.exp(-lam * (x - t0))) for x in (t0 + i * (pts[-1][0] - t0) / 40 for i in range(41))]
+        les = d["lesson"]
+        decay.append(_svg_lines([("edge_raw history", pts), (f"fit: half-life {les['decay_halflife_hours']} h", curve)],
+                                f"lesson {les['id']} {les['pattern_key']} {json.dumps(les['scope_values'])}",
+                                scatter={"edge_raw history"}))
+    lk = rep["linkage"]
+    dendro = _svg_dendrogram(lk["pattern_keys"], lk["linkage"], lk["cut_distance"]) if lk else ""
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>pglearn report</title>"
+        "<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em;font-size:12px}"
+        ".plot{margin:4px;border:1px solid #eee}</style></head><body><h1>pglearn report</h1>"
+        f"<pre>{html.escape(text)}</pre>"
+        f"<h2>Lever trajectories per lesson</h2><div id='trajectories'>{''.join(traj) or '<p>no lessons yet</p>'}</div>"
+        f"<h2>Edge decay fits (v5.2)</h2><div id='decay'>{''.join(decay) or '<p>no fitted half-life yet</p>'}</div>"
+        f"<h2>Latent factors (v5.3)</h2><div id='dendrogram'>{dendro or '<p>fewer than two patterns</p>'}</div>"
+        "</body></html>"
+    )
+
+
+def write_report(conn: psycopg.Connection, out_dir: Path) -> tuple[str, Path]:
+    """Collect, render; writes out_dir/report.html and returns (text, its path)."""
+    rep = collect(conn)
+    text = render_text(rep)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "report.html"
+    path.write_text(render_html(rep, text), encoding="utf-8")
+    return text, path
