@@ -7,7 +7,8 @@ SELECT tables_are('learning', ARRAY[
     'scope_dimension', 'action_category_map', 'action_log', 'completed_trades', 'phase_state', 'phase_state_bucket',
     'token_cap_bucket', 'pattern_scope_stats', 'learning_regime_weights', 'learning_edge_history',
     'learning_latent_factors', 'learning_lessons', 'learning_configs', 'override_generation', 'override_current',
-    'runtime_override', 'override_application', 'job_runs'
+    'runtime_override', 'override_application', 'job_runs',
+    'synthetic_run', 'replay_run', 'replay_step', 'lesson_snapshot', 'override_score', 'latent_factor_linkage'
 ]);
 
 -- the seed's DDL (roadmap 1.2, 1.4), column by column
