@@ -12,7 +12,7 @@ import html
 import json
 import math
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
@@ -221,7 +221,7 @@ def render_text(rep: dict) -> str:
 
 
 # ---- inline SVG -----------------------------------------------------------------------------------------
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#999999")
 
 
 def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, y_range: tuple[float, float] | None = None,
@@ -231,8 +231,8 @@ def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, 
         return ""
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = y_range or (min(p[1] for p in pts), max(p[1] for p in pts))
-    if y1 - y0 < 1e-9:
-        y0, y1 = y0 - 1, y1 + 1
+    pad = max((y1 - y0) * 0.1, 0.005)
+    y0, y1 = y0 - pad, y1 + pad
     x1 = x1 if x1 > x0 else x0 + 1
     ml, mr, mt, mb = 44, 10, 22, 24
 
@@ -247,7 +247,10 @@ def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, 
              f'<line x1="{ml}" y1="{h - mb}" x2="{w - mr}" y2="{h - mb}" stroke="#999"/>',
              f'<line x1="{ml}" y1="{mt}" x2="{ml}" y2="{h - mb}" stroke="#999"/>']
     for v in (y0, (y0 + y1) / 2, y1):
-        parts.append(f'<text x="2" y="{sy(v) + 4:.1f}" font-size="10">{v:.2f}</text>')
+        parts.append(f'<text x="2" y="{sy(v) + 4:.1f}" font-size="10">{v:.3f}</text>')
+    for v, anchor in ((x0, "start"), (x1, "end")):  # x is days since the epoch: label the first and last date
+        day = datetime.fromtimestamp(v * 86400.0, tz=timezone.utc)
+        parts.append(f'<text x="{sx(v):.1f}" y="{h - 8}" font-size="10" text-anchor="{anchor}">{day:%Y-%m-%d}</text>')
     for i, (label, s) in enumerate(series):
         color = PALETTE[i % len(PALETTE)]
         if label in scatter:
@@ -267,16 +270,14 @@ def _svg_dendrogram(keys: list[str], linkage: list, cut: float, w: int = 640) ->
         return ""
     h = 40 + 18 * n
     order: list[int] = []
-
-    def leaves(node: int) -> None:
+    stack = [2 * n - 2]  # depth-first, left child first: the leaf order of the drawing
+    while stack:
+        node = stack.pop()
         if node < n:
             order.append(node)
         else:
             a, b = linkage[node - n][:2]
-            leaves(int(a))
-            leaves(int(b))
-
-    leaves(2 * n - 2)
+            stack += [int(b), int(a)]
     ypos = {leaf: 30 + 18 * i for i, leaf in enumerate(order)}
     dmax = max(row[2] for row in linkage) or 1.0
     left, right = 230, w - 20
@@ -320,7 +321,8 @@ def render_html(rep: dict, text: str) -> str:
         if delays:
             series.append(("1 + 0.06 * entry_delay_bars", delays))
         les = by_id[lid]
-        traj.append(_svg_lines(series, f"lesson {lid} {les['pattern_key']} {json.dumps(les['scope_values'])}", (0.7, 1.3)))
+        series.append(("neutral 1.0", [(series[0][1][0][0], 1.0), (series[0][1][-1][0], 1.0)] if series[0][1] else []))
+        traj.append(_svg_lines(series, f"lesson {lid} {les['pattern_key']} {json.dumps(les['scope_values'])}"))
     decay = []
     for d in rep["decays"]:
         pts = [(_ts(t), y) for t, y in d["points"]]

@@ -15,9 +15,7 @@ Planted effects (everything else is noise around rr ~ N(0.1, 1.0)):
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import random
 import time
 from dataclasses import dataclass, field
