@@ -71,7 +71,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from .synthetic import generate
 
     with psycopg.connect(_dsn(args)) as conn:
-        info = generate(conn, trades=args.trades, weeks=args.weeks, patterns=args.patterns, seed=args.seed)
+        try:
+            info = generate(conn, trades=args.trades, weeks=args.weeks, patterns=args.patterns, seed=args.seed)
+        except ValueError as exc:
+            sys.exit(f"pglearn generate: {exc}")
     print(json.dumps(info, indent=2))
 
 

@@ -163,7 +163,13 @@ def _copy(conn, table: str, columns: str, rows) -> int:
 
 def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, seed: int = 7,
              dm_share: float = 0.05) -> dict:
-    """Generate and load a synthetic history; returns counts and the planted pattern keys."""
+    """Generate and load a synthetic history; returns counts and the planted pattern keys.
+
+    The database must hold no actions yet (ValueError otherwise): the synthetic market is a whole history.
+    """
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM learning.action_log)").fetchone()[0]:
+        raise ValueError("the database already holds actions: generate a synthetic market into an empty database"
+                         " (make demo uses a fresh pglearn_demo)")
     started = time.perf_counter()
     rng = random.Random(seed)
     market = Market(weeks=weeks, rng=rng)

@@ -130,6 +130,7 @@ def test_cli_main_job_verbs(scratch_dsn, tmp_path):
 
     run("migrate")
     assert json.loads(run("generate", "--trades", "600", "--weeks", "4", "--patterns", "8", "--seed", "3").stdout)["trades"] == 600
+    assert "empty database" in run("generate", "--trades", "10", ok=False).stderr  # a history is generated whole
     out = run("replay", "--step", "2w")
     assert json.loads(out.stdout[out.stdout.index("{"):])["steps"] >= 2
     assert "2/" in out.stderr  # the progress bar
