@@ -39,11 +39,13 @@ BEGIN
     SELECT c.generation, g.as_of INTO v_gen, v_gen_as_of
     FROM override_current AS c JOIN override_generation AS g ON g.generation = c.generation;
 
-    SELECT jsonb_agg(to_jsonb(o) - 'generation' ORDER BY o.scope_dim_count DESC, o.lesson_strength DESC, o.lesson_id)
+    SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'rank' ORDER BY m.rank)
     INTO v_matches
-    FROM runtime_override AS o
-    WHERE o.generation = v_gen AND o.pattern_key = explain_override.pattern_key
-      AND o.action_category = explain_override.action_category AND v_scope @> o.scope_values;
+    FROM _matching_overrides(v_gen, explain_override.pattern_key, explain_override.action_category, v_scope)
+        WITH ORDINALITY AS m (generation, pattern_key, action_category, scope_mask, scope_values, scope_values_hash,
+                              scope_dim_count, lesson_id, lesson_strength, decay_factor, latent_factor_id, size_mult,
+                              entry_aggression_mult, exit_aggression_mult, entry_delay_bars, phase1_frac_mult, trim_delay_mult,
+                              trail_mult, panic_trigger_mult, signal_thresholds, rank);
     v_win := v_matches -> 0;
     IF v_win IS NOT NULL THEN
         SELECT l.* INTO v_lesson FROM learning_lessons AS l WHERE l.id = (v_win ->> 'lesson_id')::bigint;

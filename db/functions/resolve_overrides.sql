@@ -82,11 +82,8 @@ BEGIN
         IF jsonb_path_exists(v_scope, '$.* ? (@.type() == "string" && @ like_regex "^[0-9]+$")') THEN
             v_scope := _normalise_scope(resolve_overrides.pattern_key, v_scope);
         END IF;
-        SELECT o.* INTO r
-        FROM runtime_override AS o
-        WHERE o.generation = v_gen AND o.pattern_key = resolve_overrides.pattern_key
-          AND o.action_category = resolve_overrides.action_category AND v_scope @> o.scope_values
-        ORDER BY o.scope_dim_count DESC, o.lesson_strength DESC, o.lesson_id
+        SELECT m.* INTO r
+        FROM _matching_overrides(v_gen, resolve_overrides.pattern_key, resolve_overrides.action_category, v_scope) AS m
         LIMIT 1;
     END IF;
     IF r.lesson_id IS NULL THEN

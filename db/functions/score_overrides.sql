@@ -42,13 +42,13 @@ BEGIN
         FROM fact AS f GROUP BY f.pattern_key, f.action_category
     ),
     matched AS (
-        SELECT DISTINCT ON (f.pattern_key, f.action_category, f.position_id)
-            f.pattern_key, f.action_category, o.scope_mask, o.scope_values_hash, f.rr, o.size_mult
+        SELECT f.pattern_key, f.action_category, o.scope_mask, o.scope_values_hash, f.rr, o.size_mult
         FROM fact AS f
-        JOIN runtime_override AS o
-            ON o.generation = score_overrides.generation AND o.pattern_key = f.pattern_key
-           AND o.action_category = f.action_category AND f.scope @> o.scope_values
-        ORDER BY f.pattern_key, f.action_category, f.position_id, o.scope_dim_count DESC, o.lesson_strength DESC, o.lesson_id
+        CROSS JOIN LATERAL (
+            SELECT m.scope_mask, m.scope_values_hash, m.size_mult
+            FROM _matching_overrides(score_overrides.generation, f.pattern_key, f.action_category, f.scope) AS m
+            LIMIT 1
+        ) AS o
     ),
     per_override AS (
         SELECT m.pattern_key, m.action_category, m.scope_mask, m.scope_values_hash,

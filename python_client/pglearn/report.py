@@ -91,7 +91,8 @@ def collect(conn: psycopg.Connection) -> dict:
                           " FROM learning.learning_lessons ORDER BY abs(edge_raw) DESC NULLS LAST, id")
     planted = synth[0]["planted"] if synth else []
     checks = [_check_planted(conn, p, lessons) for p in planted]
-    planted_patterns = {p["pattern_key"] for p in planted} | {p["expect"].get("same_factor_as") for p in planted}
+    planted_patterns = {p["pattern_key"] for p in planted} | {p["expect"]["same_factor_as"] for p in planted
+                                                                if "same_factor_as" in p["expect"]}
     unplanted = [les for les in lessons if les["pattern_key"] not in planted_patterns]
 
     calls = []
