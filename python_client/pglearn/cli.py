@@ -82,7 +82,7 @@ def cmd_replay(args: argparse.Namespace) -> None:
     from .replay import Progress, parse_step, replay
 
     try:
-        step = parse_step(args.step)
+        step, start, end = parse_step(args.step), _when(args.from_), _when(args.to)
     except ValueError as exc:
         sys.exit(f"pglearn replay: {exc}")
     bar: list[Progress] = []
@@ -94,7 +94,10 @@ def cmd_replay(args: argparse.Namespace) -> None:
                             + ("" if result["ok"] else " FAILED JOB"))
 
     with Client(_dsn(args)) as client:
-        summary = replay(client, _when(args.from_), _when(args.to), step, on_step=on_step)
+        try:
+            summary = replay(client, start, end, step, on_step=on_step)
+        except (PglearnError, ValueError) as exc:  # the run is recorded as failed with the error
+            sys.exit(f"pglearn replay: {exc}")
     print(json.dumps(summary, indent=2))
     if summary["failed_steps"]:
         sys.exit(1)

@@ -135,6 +135,7 @@ def test_cli_main_job_verbs(scratch_dsn, tmp_path):
     assert json.loads(out.stdout[out.stdout.index("{"):])["steps"] >= 2
     assert "2/" in out.stderr  # the progress bar
     run("replay", "--step", "2y", ok=False)
+    assert "replay_to is before replay_from" in run("replay", "--from", "2026-03-01", "--to", "2026-02-01", ok=False).stderr
     explained = json.loads(run("explain", PLANTED["fading"], "entry", json.dumps(SEED_SCOPE)).stdout)
     assert explained["generation"] is not None and set(explained) >= {"applies", "reason", "override", "lesson", "decay"}
     assert run("explain", PLANTED["fading"], "entry", "{not json", ok=False).stderr.startswith("pglearn explain")
