@@ -4,7 +4,7 @@
  * Rebuilds learning.pattern_scope_stats from the trades closed at or before as_of (roadmap 2.1) and
  * returns the number of rows inserted or changed. Algorithm (docs/stats.md, "Aggregation"):
  *
- *  1. facts: one row per (pattern_key, action_category, closed trade); its scope is the scope of the
+ *  1. facts (learning._trade_facts): one row per (pattern_key, action_category, closed trade); its scope is the
  *     pattern's first action of that category in the trade, so a trade counts once per group.
  *  2. every scope value is dictionary-coded; a full scope becomes one bigint key with a bit field per
  *     dimension (code 0 = dimension absent), so "drop dimension j" is key & mask.
@@ -52,11 +52,8 @@ BEGIN
         _agg_cell, _agg_cand, _agg_q, _agg_sv, _agg_out;
     -- 1. facts -----------------------------------------------------------------------------------
     CREATE TEMP TABLE _agg_fact ON COMMIT DROP AS
-    SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id)
-        a.pattern_key, a.action_category, a.position_id, a.scope_vec, t.rr, t.hold_hours, t.closed_at, t.details
-    FROM action_log AS a
-    JOIN completed_trades AS t ON t.position_id = a.position_id AND t.closed_at <= aggregate_pattern_scope_stats.as_of
-    ORDER BY a.pattern_key, a.action_category, a.position_id, a.ts, a.id;
+    SELECT f.pattern_key, f.action_category, f.position_id, f.scope_vec, f.rr, f.hold_hours, f.closed_at, f.details
+    FROM _trade_facts('-infinity', aggregate_pattern_scope_stats.as_of) AS f;
 
     SELECT date_trunc('week', min(closed_at))::date,
            ((date_trunc('week', max(closed_at))::date - date_trunc('week', min(closed_at))::date) / 7) + 1

@@ -26,6 +26,7 @@ DECLARE
     v_matches jsonb;
     v_win jsonb;
     v_lesson learning_lessons%ROWTYPE;
+    v_allowed boolean;
 BEGIN
     IF explain_override.action_category IS NULL OR explain_override.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
         RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(explain_override.action_category), 'NULL')
@@ -36,6 +37,7 @@ BEGIN
     END IF;
     v_scope := _normalise_scope(explain_override.pattern_key, explain_override.scope);
     SELECT c.config -> 'feature_flags' INTO v_flags FROM learning_configs AS c WHERE c.config_key = 'pm_config';
+    v_allowed := _overrides_allowed(v_flags, v_scope);
     SELECT c.generation, g.as_of INTO v_gen, v_gen_as_of
     FROM override_current AS c JOIN override_generation AS g ON g.generation = c.generation;
 
@@ -57,12 +59,12 @@ BEGIN
         'scope', v_scope,
         'generation', v_gen,
         'generation_as_of', v_gen_as_of,
-        'flags_allow', _overrides_allowed(v_flags, v_scope),
-        'applies', v_win IS NOT NULL AND _overrides_allowed(v_flags, v_scope),
+        'flags_allow', v_allowed,
+        'applies', v_win IS NOT NULL AND v_allowed,
         'reason', CASE
             WHEN v_gen IS NULL THEN 'no override generation has been materialized yet'
             WHEN v_win IS NULL THEN 'no override of this pattern and category has a scope contained in the given scope'
-            WHEN NOT _overrides_allowed(v_flags, v_scope) THEN 'an override matches but the feature flags keep it off for this scope'
+            WHEN NOT v_allowed THEN 'an override matches but the feature flags keep it off for this scope'
             ELSE format('the most specific of %s matching override(s): %s dim(s)', jsonb_array_length(v_matches), v_win ->> 'scope_dim_count')
         END,
         'override', v_win,

@@ -3,7 +3,8 @@
  *
  * Out-of-sample scoring of one override generation (roadmap open question 4): the trades closed in
  * (window_from, window_to], i.e. after the generation's as_of, none of which it learned from.
- *  - facts as in aggregation: one per (pattern, category, trade), the scope of the pattern's first action;
+ *  - facts as in aggregation (learning._trade_facts): one per (pattern, category, trade), the scope of the
+ *    pattern's first action;
  *  - each fact is matched the way resolve_overrides matches (scope containment, most specific, then higher
  *    strength, then lower lesson id); feature flags are not applied: this scores what the override selects;
  *  - per override: trades matched, their sum of rr and of size_mult * rr (the capital-lever uplift), and the
@@ -30,12 +31,8 @@ BEGIN
     END IF;
 
     WITH fact AS (
-        SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id)
-            a.pattern_key, a.action_category, a.position_id, a.scope, t.rr
-        FROM completed_trades AS t
-        JOIN action_log AS a ON a.position_id = t.position_id
-        WHERE t.closed_at > score_overrides.window_from AND t.closed_at <= score_overrides.window_to
-        ORDER BY a.pattern_key, a.action_category, a.position_id, a.ts, a.id
+        SELECT f.pattern_key, f.action_category, f.position_id, f.scope, f.rr
+        FROM _trade_facts(score_overrides.window_from, score_overrides.window_to) AS f
     ),
     pattern AS (
         SELECT f.pattern_key, f.action_category, count(*)::int AS trades, sum(f.rr) AS sum_rr

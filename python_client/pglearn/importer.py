@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from .bulk import copy_rows
 from .errors import PglearnError
 
 ACTION_FIELDS = {"position_id": str, "ts": str, "pattern_key": str, "action_type": str, "scope": dict, "controls": dict}
@@ -52,14 +53,17 @@ def _records(path: Path, fields: dict):
             yield no, rec
 
 
-def _copy(conn: psycopg.Connection, path: Path, table: str, columns: str, rows) -> int:
+def _copy_lines(conn: psycopg.Connection, path: Path, table: str, columns: str, rows) -> int:
     """COPY rows ((line, values) pairs) into learning.<table>; a database error names the file line."""
-    lines: list[int] = []
+    lines: list[int] = []  # file line of each COPY row, to name the line a database error is about
+
+    def values():
+        for no, row in rows:
+            lines.append(no)
+            yield row
+
     try:
-        with conn.cursor().copy(f"COPY learning.{table} ({columns}) FROM STDIN") as cp:
-            for no, values in rows:
-                lines.append(no)
-                cp.write_row(values)
+        return copy_rows(conn, table, columns, values())
     except psycopg.Error as exc:
         m = re.search(r"COPY \w+, line (\d+)", exc.diag.context or "")
         if not m:
@@ -69,18 +73,17 @@ def _copy(conn: psycopg.Connection, path: Path, table: str, columns: str, rows) 
         if exc.diag.message_hint:
             reason += f" (hint: {exc.diag.message_hint})"
         raise ImportLineError(path, line, reason, exc.diag.sqlstate or "") from None
-    return len(lines)
 
 
 def import_history(conn: psycopg.Connection, actions: Path, trades: Path) -> dict:
     """Load both files in one transaction of conn; returns {"actions": n, "trades": n}."""
     actions, trades = Path(actions), Path(trades)
     with conn.transaction():
-        n_actions = _copy(conn, actions, "action_log", "position_id, ts, pattern_key, action_type, action_category, scope, controls", (
+        n_actions = _copy_lines(conn, actions, "action_log", "position_id, ts, pattern_key, action_type, action_category, scope, controls", (
             (no, (r["position_id"], r["ts"], r["pattern_key"], r["action_type"], r.get("action_category"),
                   json.dumps(r["scope"]), json.dumps(r["controls"])))
             for no, r in _records(actions, ACTION_FIELDS)))
-        n_trades = _copy(conn, trades, "completed_trades", "position_id, closed_at, rr, details", (
+        n_trades = _copy_lines(conn, trades, "completed_trades", "position_id, closed_at, rr, details", (
             (no, (r["position_id"], r["closed_at"], r["rr"], json.dumps(r.get("details", {}))))
             for no, r in _records(trades, TRADE_FIELDS)))
     return {"actions": n_actions, "trades": n_trades}

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from .bulk import copy_rows
+
 PHASES = ["Dip", "Double-Dip", "Oh-Shit", "Recover", "Good", "Euphoria"]
 BUCKETS = ["nano", "micro", "mid", "big"]
 TIMEFRAMES = ["15m", "1h", "4h"]
@@ -152,15 +154,6 @@ def _controls(rng: random.Random) -> str:
     }, separators=(",", ":"))
 
 
-def _copy(conn, table: str, columns: str, rows) -> int:
-    count = 0
-    with conn.cursor().copy(f"COPY learning.{table} ({columns}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-            count += 1
-    return count
-
-
 def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, seed: int = 7,
              dm_share: float = 0.05) -> dict:
     """Generate and load a synthetic history; returns counts and the planted pattern keys.
@@ -230,12 +223,12 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         closes.append((pos, ts_exit + timedelta(minutes=1), rr, details))
 
     with conn.transaction():
-        _copy(conn, "phase_state", "ts, macro_phase, meso_phase, micro_phase", market.phase_rows)
-        _copy(conn, "phase_state_bucket", "ts, bucket, phase, rank_position, population", market.bucket_rows)
-        _copy(conn, "token_cap_bucket", "token, valid_from, bucket", market.token_rows)
-        n_actions = _copy(conn, "action_log", "position_id, ts, pattern_key, action_type, scope, controls",
+        copy_rows(conn, "phase_state", "ts, macro_phase, meso_phase, micro_phase", market.phase_rows)
+        copy_rows(conn, "phase_state_bucket", "ts, bucket, phase, rank_position, population", market.bucket_rows)
+        copy_rows(conn, "token_cap_bucket", "token, valid_from, bucket", market.token_rows)
+        n_actions = copy_rows(conn, "action_log", "position_id, ts, pattern_key, action_type, scope, controls",
                           ((p, ts, k, t, json.dumps(sc), _controls(rng)) for p, ts, k, t, sc in actions))
-        n_trades = _copy(conn, "completed_trades", "position_id, closed_at, rr, details",
+        n_trades = copy_rows(conn, "completed_trades", "position_id, closed_at, rr, details",
                          ((p, ts, round(rr, 4), json.dumps(d)) for p, ts, rr, d in closes))
         end = START + timedelta(weeks=weeks)
         conn.execute(
