@@ -51,12 +51,12 @@ $(VENV)/.installed: requirements.txt python_client/pyproject.toml
 	@touch $@
 
 db: deps
-	@dsn=$$(db/cluster.sh start dev); \
+	@set -e; dsn=$$(db/cluster.sh start dev); \
 	$(PGLEARN) --dsn "$$dsn" migrate >&2; \
 	echo "$$dsn"
 
 demo: deps
-	@dsn=$$(db/cluster.sh start dev); demo="$${dsn%/*}/pglearn_demo"; \
+	@set -e; dsn=$$(db/cluster.sh start dev); demo="$${dsn%/*}/pglearn_demo"; \
 	psql -X -q "$$dsn" -c "DROP DATABASE IF EXISTS pglearn_demo WITH (FORCE)" -c "CREATE DATABASE pglearn_demo"; \
 	echo "== migrate $$demo" >&2; \
 	$(PGLEARN) --dsn "$$demo" migrate >/dev/null; \
@@ -73,21 +73,22 @@ db-stop:
 	@db/cluster.sh stop dev
 
 test: deps
-	@dsn=$$(PGLEARN_FRESH=1 db/cluster.sh start test); \
+	@set -e; dsn=$$(PGLEARN_FRESH=1 db/cluster.sh start test); \
 	echo "== migrate $$dsn" >&2; \
 	$(PGLEARN) --dsn "$$dsn" migrate >/dev/null; \
 	psql -X -q "$$dsn" -c "CREATE EXTENSION IF NOT EXISTS pgtap" ; \
 	$(MAKE) --no-print-directory lint; \
 	echo "== pgTAP" >&2; \
-	pg_prove --dbname "$$dsn" --ext .sql -r tests/pgtap; \
+	rc=0; pg_prove --dbname "$$dsn" --ext .sql -r tests/pgtap || rc=1; \
 	echo "== pytest" >&2; \
-	PGLEARN_TEST_DSN="$$dsn" $(VENV)/bin/pytest -q tests/python
+	PGLEARN_TEST_DSN="$$dsn" $(VENV)/bin/pytest -q tests/python || rc=1; \
+	exit $$rc
 
 # Benchmarks (not tests): side-by-side ratios. TRADES=1000000 for the full-size run.
 TRADES ?= 100000
 bench: db
 	@$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt >&2
-	@dsn=$$(db/cluster.sh dsn dev); \
+	@set -e; dsn=$$(db/cluster.sh dsn dev); \
 	$(PY) bench/bench_aggregate.py --dsn "$$dsn" --trades $(TRADES); \
 	$(PY) bench/bench_resolve.py --dsn "$${dsn%/*}/pglearn_bench"
 

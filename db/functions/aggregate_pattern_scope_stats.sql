@@ -10,9 +10,9 @@
  *     dimension (code 0 = dimension absent), so "drop dimension j" is key & mask.
  *  3. base: mergeable sums per distinct (pattern, category, full key): n, sum rr, sum rr^2,
  *     time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum, counterfactual sums.
- *  4. iceberg cube level by level from mask 0 (Apriori/BUC pruning): level k is computed only for the
- *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k); per level one count
- *     pass finds the qualifying cells, a second pass sums the base rows of those cells only.
+ *  4. iceberg cube level by level from mask 0 (Apriori pruning): level k is computed only for the
+ *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k); each cuboid
+ *     (namespace, mask) is one aggregate over its candidate patterns' base rows, keeping cells with n >= N_min(k).
  *  5. qualifying cells become stats rows; edge_raw uses the v5.1 regime weights.
  *  6. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
  *     every row written (inserted or changed) has its edge appended to learning_edge_history (ts = as_of).
@@ -37,6 +37,10 @@ DECLARE
     v_nmin integer;
     v_k integer;
     v_rows integer;
+    v_nsid smallint;
+    v_mask integer;
+    v_keymask bigint;
+    v_pcs integer[];
     v_sums constant text := 'sum(c.n)::int AS n, sum(c.s_rr) AS s_rr, sum(c.s_rr2) AS s_rr2, sum(c.s_te) AS s_te,
         sum(c.n_above)::int AS n_above, bit_or(c.weeks) AS weeks,
         sum(c.sn0)::int AS sn0, sum(c.sn1)::int AS sn1, sum(c.sn2)::int AS sn2, sum(c.sn3)::int AS sn3, sum(c.sn4)::int AS sn4,
@@ -49,7 +53,7 @@ BEGIN
     RAISE DEBUG 'aggregate step 1 at %', clock_timestamp();
     -- work tables of an earlier run in the same transaction (walk-forward replays) go first
     DROP TABLE IF EXISTS _agg_fact, _agg_ns, _agg_pc, _agg_tuple, _agg_dict, _agg_field, _agg_base, _agg_keymask,
-        _agg_cell, _agg_cand, _agg_q, _agg_sv, _agg_out;
+        _agg_cell, _agg_cand, _agg_sv, _agg_out;
     -- 1. facts -----------------------------------------------------------------------------------
     CREATE TEMP TABLE _agg_fact ON COMMIT DROP AS
     SELECT f.pattern_key, f.action_category, f.position_id, f.scope_vec, f.rr, f.hold_hours, f.closed_at, f.details
@@ -142,6 +146,7 @@ BEGIN
             count(f.details -> 'cf_exit_gain_rr')::int AS cfx_n, coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float), 0) AS cfx_s,
             count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'later')::int AS cfx_later,
             count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'earlier')::int AS cfx_earlier$c$);
+    CREATE INDEX ON _agg_base (pc);
     ANALYZE _agg_base;
 
     -- key mask of every (namespace, scope mask)
@@ -174,31 +179,25 @@ BEGIN
             HAVING count(*) = v_k;
         END IF;
         EXIT WHEN NOT EXISTS (SELECT 1 FROM _agg_cand);
-        ANALYZE _agg_cand;
-        -- pass 1: counts only (a slim hash table) find the qualifying cells ...
-        DROP TABLE IF EXISTS _agg_q;
-        CREATE TEMP TABLE _agg_q ON COMMIT DROP AS
-        SELECT c.pc, cand.mask, c.key & km.keymask AS key
-        FROM _agg_cand AS cand
-        JOIN _agg_keymask AS km ON km.nsid = cand.nsid AND km.mask = cand.mask
-        JOIN _agg_base AS c ON c.pc = cand.pc
-        GROUP BY c.pc, cand.mask, c.key & km.keymask
-        HAVING sum(c.n) >= v_nmin;
-        ANALYZE _agg_q;
-        -- ... pass 2: the full mergeable sums, for those cells only
-        EXECUTE format($q$
-            INSERT INTO _agg_cell
-            SELECT %1$s AS k, c.nsid, c.pc, q.key, %2$s, q.mask
-            FROM (
-                SELECT c.*, cand.mask, c.key & km.keymask AS cell_key
-                FROM _agg_cand AS cand
-                JOIN _agg_keymask AS km ON km.nsid = cand.nsid AND km.mask = cand.mask
-                JOIN _agg_base AS c ON c.pc = cand.pc
-                OFFSET 0  -- fence: hash-join on the computed cell key, not on pc alone
-            ) AS c
-            JOIN _agg_q AS q ON q.pc = c.pc AND q.mask = c.mask AND q.key = c.cell_key
-            GROUP BY c.nsid, c.pc, q.mask, q.key
-        $q$, v_k, v_sums);
+        -- one aggregate per cuboid (namespace, mask), over the base rows of its candidate patterns only:
+        -- each hash table holds one cuboid's cells and stays in cache. Measured on 290k base rows, level 3:
+        -- 15 s for the full sums this way against 36 s for the count pass alone of one statement per level.
+        FOR v_nsid, v_mask, v_keymask, v_pcs IN
+            SELECT cand.nsid, cand.mask, km.keymask, array_agg(cand.pc ORDER BY cand.pc)
+            FROM _agg_cand AS cand
+            JOIN _agg_keymask AS km ON km.nsid = cand.nsid AND km.mask = cand.mask
+            GROUP BY cand.nsid, cand.mask, km.keymask
+        LOOP
+            EXECUTE format($q$
+                INSERT INTO _agg_cell
+                SELECT %1$s AS k, c.nsid, c.pc, c.key & $1, %2$s, $2
+                FROM _agg_base AS c
+                WHERE c.pc = ANY($3)
+                GROUP BY c.nsid, c.pc, c.key & $1
+                HAVING sum(c.n) >= $4
+            $q$, v_k, v_sums)
+            USING v_keymask, v_mask, v_pcs, v_nmin;
+        END LOOP;
     END LOOP;
     ANALYZE _agg_cell;
 
