@@ -3,9 +3,11 @@
 Measured side by side in one run on the same rows (docs/operations.md, "Scaling"):
   1. full rebuild: learning.aggregate_pattern_scope_stats over all trades closed by T_full
   2. update: the same after --update more trades have closed (as_of moves past them)
-  3. DuckDB GROUP BY CUBE over the same facts (n, sum rr, sum rr^2 per cell, HAVING n >= 10)
+  3. DuckDB GROUP BY CUBE over the same facts (n, sum rr, sum rr^2 per cell, n >= N_min(k)); its count of
+     qualifying cells per subset size k is checked against the rows pglearn wrote (the same facts: all trades)
   4. pandas: one groupby per mask (1,023 + the pattern-wide one), same aggregates
 Ratios are reported relative to DuckDB. Usage: .venv/bin/python bench/bench_aggregate.py --trades 100000
+(--skip-pglearn --skip-pandas: only the generator and DuckDB, to size the output at 1,000,000 trades)
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def main() -> None:
     ap.add_argument("--patterns", type=int, default=40)
     ap.add_argument("--weeks", type=int, default=26)
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--skip-pglearn", action="store_true",
+                    help="generate and run DuckDB only: the size of the output (qualifying cells per k) at large sizes")
     args = ap.parse_args()
     dsn = scratch_database(args.dsn, "pglearn_bench")
     report: dict = {"trades": args.trades, "update": args.update, "patterns": args.patterns}
@@ -44,17 +48,22 @@ def main() -> None:
             "SELECT closed_at FROM learning.completed_trades ORDER BY closed_at OFFSET %s LIMIT 1", (args.trades,)
         ).fetchone()[0]
         conn.commit()
-        t = time.perf_counter()
-        rows = conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (cut,)).fetchone()[0]
-        conn.commit()
-        report["pglearn_full_s"] = round(time.perf_counter() - t, 2)
-        report["stats_rows"] = rows
-        t = time.perf_counter()
-        changed = conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)",
-                               (datetime.fromisoformat(info["end"]),)).fetchone()[0]
-        conn.commit()
-        report["pglearn_update_s"] = round(time.perf_counter() - t, 2)
-        report["update_rows_changed"] = changed
+        if not args.skip_pglearn:
+            t = time.perf_counter()
+            rows = conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (cut,)).fetchone()[0]
+            conn.commit()
+            report["pglearn_full_s"] = round(time.perf_counter() - t, 2)
+            report["stats_rows"] = rows
+            t = time.perf_counter()
+            changed = conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)",
+                                   (datetime.fromisoformat(info["end"]),)).fetchone()[0]
+            conn.commit()
+            report["pglearn_update_s"] = round(time.perf_counter() - t, 2)
+            report["update_rows_changed"] = changed
+            report["pglearn_rows_per_k"] = dict(conn.execute(
+                "SELECT (stats ->> 'k')::int, count(*) FROM learning.pattern_scope_stats"
+                " WHERE split_part(pattern_key, '.', 1) = 'pm' GROUP BY 1 ORDER BY 1").fetchall())
+        n_min = conn.execute("SELECT learning.pm_config() -> 'tunables' -> 'n_min'").fetchone()[0]
         facts = conn.execute(
             "SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id) a.pattern_key, a.action_category,"
             " a.scope_vec, t.rr FROM learning.action_log a JOIN learning.completed_trades t USING (position_id)"
@@ -69,26 +78,35 @@ def main() -> None:
     con = duckdb.connect()
     con.register("facts", df)
     dims = ", ".join(DIMS)
+    k_expr = f"{len(DIMS)} - bit_count(GROUPING({dims})::int)"
+    nmin_expr = (f"CASE WHEN k <= 2 THEN {n_min['k1_2']} WHEN k <= 4 THEN {n_min['k3_4']}"
+                 f" WHEN k <= 6 THEN {n_min['k5_6']} ELSE {n_min['k7_plus']} END")
     t = time.perf_counter()
-    n_duck = con.execute(
-        f"SELECT count(*) FROM (SELECT pattern_key, action_category, {dims}, count(*) AS n, sum(rr), sum(rr * rr)"
-        f" FROM facts GROUP BY pattern_key, action_category, CUBE ({dims}) HAVING count(*) >= 10)"
-    ).fetchone()[0]
+    per_k = con.execute(
+        f"SELECT k, count(*) FROM (SELECT pattern_key, action_category, {dims}, {k_expr} AS k, count(*) AS n,"
+        f" sum(rr), sum(rr * rr) FROM facts GROUP BY pattern_key, action_category, CUBE ({dims}))"
+        f" WHERE n >= {nmin_expr} GROUP BY k ORDER BY k"
+    ).fetchall()
     report["duckdb_cube_s"] = round(time.perf_counter() - t, 2)
-    report["duckdb_cells_n_ge_10"] = n_duck
+    # the output's size: cells with n >= N_min(k) per subset size k, the rows a rebuild must write
+    report["duckdb_qualifying_cells_per_k"] = {int(k): int(n) for k, n in per_k}
+    report["duckdb_qualifying_cells"] = sum(n for _, n in per_k)
+    if "pglearn_rows_per_k" in report:
+        report["pglearn_rows_match_duckdb"] = report["pglearn_rows_per_k"] == report["duckdb_qualifying_cells_per_k"]
     if not args.skip_pandas:
         t = time.perf_counter()
         cells = 0
         for k in range(0, len(DIMS) + 1):
             for combo in itertools.combinations(DIMS, k):
                 g = df.groupby(["pattern_key", "action_category", *combo], sort=False)["rr"].agg(["count", "sum"])
-                cells += int((g["count"] >= 10).sum())
+                nmin = n_min["k1_2" if k <= 2 else "k3_4" if k <= 4 else "k5_6" if k <= 6 else "k7_plus"]
+                cells += int((g["count"] >= nmin).sum())
         report["pandas_loop_s"] = round(time.perf_counter() - t, 2)
+        report["pandas_qualifying_cells"] = cells
     base = report["duckdb_cube_s"] or 1e-9
-    report["ratio_pglearn_full_vs_duckdb"] = round(report["pglearn_full_s"] / base, 1)
-    report["ratio_pglearn_update_vs_duckdb"] = round(report["pglearn_update_s"] / base, 1)
-    if "pandas_loop_s" in report:
-        report["ratio_pandas_vs_duckdb"] = round(report["pandas_loop_s"] / base, 1)
+    for key in ("pglearn_full_s", "pglearn_update_s", "pandas_loop_s"):
+        if key in report:
+            report[f"ratio_{key[:-2]}_vs_duckdb"] = round(report[key] / base, 1)
     print(json.dumps(report, indent=2))
 
 

@@ -11,9 +11,10 @@
  *  3. base: mergeable sums per distinct (pattern, category, full key): n, sum rr, sum rr^2,
  *     time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum, counterfactual sums.
  *  4. iceberg cube level by level from mask 0 (Apriori pruning): level k is computed only for the
- *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k); each cuboid
- *     (namespace, mask) is one aggregate over its candidate patterns' base rows, keeping cells with n >= N_min(k).
- *  5. qualifying cells become stats rows; edge_raw uses the v5.1 regime weights.
+ *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k).
+ *  5. each cuboid (namespace, mask) is one statement (v_cuboid): an aggregate over its candidate patterns'
+ *     base rows keeping the cells with n >= N_min(k), which it turns into finished stats rows at once
+ *     (scope_values decoded through the dictionary array, edge_raw with the v5.1 regime weights).
  *  6. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
  *     every row written (inserted or changed) has its edge appended to learning_edge_history (ts = as_of).
  */
@@ -37,23 +38,81 @@ DECLARE
     v_nmin integer;
     v_k integer;
     v_rows integer;
-    v_nsid smallint;
     v_mask integer;
     v_keymask bigint;
     v_pcs integer[];
+    v_decode text;
+    v_dict jsonb[];
+    v_dense boolean;
     v_sums constant text := 'sum(c.n)::int AS n, sum(c.s_rr) AS s_rr, sum(c.s_rr2) AS s_rr2, sum(c.s_te) AS s_te,
         sum(c.n_above)::int AS n_above, bit_or(c.weeks) AS weeks,
         sum(c.sn0)::int AS sn0, sum(c.sn1)::int AS sn1, sum(c.sn2)::int AS sn2, sum(c.sn3)::int AS sn3, sum(c.sn4)::int AS sn4,
         sum(c.ss0) AS ss0, sum(c.ss1) AS ss1, sum(c.ss2) AS ss2, sum(c.ss3) AS ss3, sum(c.ss4) AS ss4,
         sum(c.cfd_n)::int AS cfd_n, sum(c.cfd_s) AS cfd_s, sum(c.cfe_n)::int AS cfe_n, sum(c.cfe_s) AS cfe_s,
         sum(c.cfx_n)::int AS cfx_n, sum(c.cfx_s) AS cfx_s, sum(c.cfx_later)::int AS cfx_later, sum(c.cfx_earlier)::int AS cfx_earlier';
+    -- one cuboid: %1$s level, %2$s the mergeable sums, %3$s the scope_values decode expression, %4$s the
+    -- qualifying cells' sums (v_one_pass or v_two_pass); $1 key mask, $2 scope mask, $3 candidate patterns,
+    -- $4 N_min(k), $5 dictionary (see _agg_keymask)
+    v_cuboid constant text := $q$
+        INSERT INTO _agg_out (k, pc, pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats)
+        SELECT %1$s, s.pc, s.pattern_key, s.action_category, $2, s.sv, md5(s.sv::text), s.n,
+               jsonb_build_object(
+                   'n', s.n, 'avg_rr', s.avg_rr, 'variance', s.variance, 'rr_baseline', s.b,
+                   'edge_raw', edge_raw(s.avg_rr, s.variance, s.n, s.b, s.time_efficiency, s.field_coherence,
+                                        s.recurrence_score, w.weights),
+                   'time_efficiency', s.time_efficiency, 'field_coherence', s.field_coherence,
+                   'recurrence_score', s.recurrence_score, 'segments_tested', s.seg_tested,
+                   'segments_positive', s.seg_positive, 'regime_signature', s.rs, 'k', %1$s,
+                   'cf_entry_delay_n', s.cfd_n, 'cf_entry_delay_bars_mean', s.cfd_s / nullif(s.cfd_n, 0),
+                   'cf_entry_gain_n', s.cfe_n, 'cf_entry_gain_rr_mean', s.cfe_s / nullif(s.cfe_n, 0),
+                   'cf_exit_gain_n', s.cfx_n, 'cf_exit_gain_rr_mean', s.cfx_s / nullif(s.cfx_n, 0),
+                   'cf_exit_later_share', (s.cfx_later - s.cfx_earlier)::float / nullif(s.cfx_later + s.cfx_earlier, 0))
+        FROM (
+            SELECT c.*, pc.pattern_key, pc.action_category, pc.b, d.sv, regime_signature(d.sv) AS rs,
+                   c.s_rr / c.n AS avg_rr,
+                   CASE WHEN c.n < 2 THEN 0 ELSE greatest(0, (c.s_rr2 - c.s_rr * c.s_rr / c.n) / (c.n - 1)) END AS variance,
+                   c.s_te / c.n AS time_efficiency,
+                   bit_count(c.weeks)::float / nullif(pc.root_weeks, 0) AS recurrence_score,
+                   CASE WHEN c.s_rr / c.n >= pc.b THEN c.n_above ELSE c.n - c.n_above END::float / c.n AS field_coherence,
+                   (c.sn0 >= 2)::int + (c.sn1 >= 2)::int + (c.sn2 >= 2)::int + (c.sn3 >= 2)::int + (c.sn4 >= 2)::int AS seg_tested,
+                   (c.sn0 >= 2 AND c.ss0 / greatest(c.sn0, 1) > pc.b)::int + (c.sn1 >= 2 AND c.ss1 / greatest(c.sn1, 1) > pc.b)::int
+                   + (c.sn2 >= 2 AND c.ss2 / greatest(c.sn2, 1) > pc.b)::int + (c.sn3 >= 2 AND c.ss3 / greatest(c.sn3, 1) > pc.b)::int
+                   + (c.sn4 >= 2 AND c.ss4 / greatest(c.sn4, 1) > pc.b)::int AS seg_positive
+            FROM (%4$s) AS c
+            JOIN _agg_pc AS pc ON pc.pc = c.pc
+            CROSS JOIN LATERAL (SELECT %3$s AS sv) AS d
+        ) AS s
+        LEFT JOIN learning_regime_weights AS w
+            ON w.pattern_key = s.pattern_key AND w.action_category = s.action_category AND w.regime_signature = s.rs
+    $q$;
+    -- dense cuboid (most cells qualify): one aggregate with all sums, cut by HAVING
+    v_one_pass constant text := $q$
+                SELECT c.pc, c.key & $1 AS key, %1$s
+                FROM _agg_base AS c
+                WHERE c.pc = ANY($3)
+                GROUP BY c.pc, c.key & $1
+                HAVING sum(c.n) >= $4
+    $q$;
+    -- sparse cuboid (few cells qualify): a count-only aggregate (a narrow hash table) finds the qualifying
+    -- cells, then the sums are taken over their base rows only
+    v_two_pass constant text := $q$
+                SELECT c.pc, c.key & $1 AS key, %1$s
+                FROM _agg_base AS c
+                JOIN (SELECT b.pc, b.key & $1 AS key
+                      FROM _agg_base AS b
+                      WHERE b.pc = ANY($3)
+                      GROUP BY b.pc, b.key & $1
+                      HAVING sum(b.n) >= $4) AS q ON q.pc = c.pc AND q.key = c.key & $1
+                WHERE c.pc = ANY($3)
+                GROUP BY c.pc, c.key & $1
+    $q$;
 BEGIN
     PERFORM _check_as_of(aggregate_pattern_scope_stats.as_of);
 
     RAISE DEBUG 'aggregate step 1 at %', clock_timestamp();
     -- work tables of an earlier run in the same transaction (walk-forward replays) go first
     DROP TABLE IF EXISTS _agg_fact, _agg_ns, _agg_pc, _agg_tuple, _agg_dict, _agg_field, _agg_base, _agg_keymask,
-        _agg_cell, _agg_cand, _agg_sv, _agg_out;
+        _agg_dictarr, _agg_cand, _agg_out;
     -- 1. facts -----------------------------------------------------------------------------------
     CREATE TEMP TABLE _agg_fact ON COMMIT DROP AS
     SELECT f.pattern_key, f.action_category, f.position_id, f.scope_vec, f.rr, f.hold_hours, f.closed_at, f.details
@@ -149,19 +208,53 @@ BEGIN
     CREATE INDEX ON _agg_base (pc);
     ANALYZE _agg_base;
 
-    -- key mask of every (namespace, scope mask)
-    CREATE TEMP TABLE _agg_keymask ON COMMIT DROP AS
-    SELECT ns.nsid, m.mask, length(replace(m.mask::bit(16)::text, '0', '')) AS k,
-           (SELECT coalesce(sum(f.fieldmask), 0)::bigint FROM _agg_field AS f WHERE f.nsid = ns.nsid AND m.mask & (1 << f.bit) <> 0) AS keymask
-    FROM _agg_ns AS ns CROSS JOIN LATERAL generate_series(0, (1 << ns.d) - 1) AS m (mask);
-    ANALYZE _agg_keymask;
+    -- per pattern: ISO weeks of its mask-0 row (the recurrence denominator) and its number of facts
+    ALTER TABLE _agg_pc ADD COLUMN root_weeks integer, ADD COLUMN facts integer;
+    UPDATE _agg_pc AS pc SET root_weeks = r.weeks, facts = r.n
+    FROM (SELECT c.pc, bit_count(bit_or(c.weeks))::int AS weeks, sum(c.n)::int AS n FROM _agg_base AS c GROUP BY c.pc) AS r
+    WHERE r.pc = pc.pc;
+    ANALYZE _agg_pc;
 
-    -- 4. iceberg cube, level by level (Apriori/BUC pruning): level k is computed only for the
-    --    (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k); cells with
-    --    n < N_min(k) are dropped at once (no child of theirs can reach N_min(k + 1) >= N_min(k)).
-    CREATE TEMP TABLE _agg_cell ON COMMIT DROP AS
-    SELECT 0 AS k, c.* FROM _agg_base AS c WITH NO DATA;
-    ALTER TABLE _agg_cell ADD COLUMN mask integer;
+    -- per (namespace, scope mask): the key mask, the value space (product of the masked dimensions' value
+    -- counts), and the jsonb_build_object(...) expression that decodes a cell key into scope_values through
+    -- $5, the namespace's dictionary as a jsonb[bit + 1][code] array
+    CREATE TEMP TABLE _agg_keymask ON COMMIT DROP AS
+    SELECT ns.nsid, m.mask, coalesce(f.keymask, 0) AS keymask, coalesce(f.space, 1) AS space,
+           coalesce(f.decode, '''{}''::jsonb') AS decode
+    FROM _agg_ns AS ns
+    CROSS JOIN LATERAL generate_series(0, (1 << ns.d) - 1) AS m (mask)
+    LEFT JOIN LATERAL (
+        SELECT sum(fl.fieldmask)::bigint AS keymask,
+               exp(sum(ln((SELECT count(*) FROM _agg_dict AS d WHERE d.nsid = fl.nsid AND d.bit = fl.bit)))) AS space,
+               'jsonb_build_object(' || string_agg(format('%L, $5[%s][((c.key >> %s) & %s)::int]',
+                   fl.dim_name, fl.bit + 1, fl.off, (1::bigint << fl.width) - 1), ', ' ORDER BY fl.bit) || ')' AS decode
+        FROM _agg_field AS fl
+        WHERE fl.nsid = ns.nsid AND m.mask & (1 << fl.bit) <> 0
+    ) AS f ON true;
+
+    CREATE TEMP TABLE _agg_dictarr ON COMMIT DROP AS
+    SELECT x.nsid, array_agg(x.vals ORDER BY x.bit) AS vals
+    FROM (
+        SELECT f.nsid, f.bit,
+               array_agg(CASE f.json_type WHEN 'integer' THEN to_jsonb(d.v::bigint) ELSE to_jsonb(d.v) END
+                         ORDER BY c.code) AS vals
+        FROM _agg_field AS f
+        CROSS JOIN LATERAL generate_series(1, (SELECT max(dd.code)::int FROM _agg_dict AS dd)) AS c (code)
+        LEFT JOIN _agg_dict AS d ON d.nsid = f.nsid AND d.bit = f.bit AND d.code = c.code
+        GROUP BY f.nsid, f.bit
+    ) AS x
+    GROUP BY x.nsid;
+
+    -- 4-5. iceberg cube, level by level (Apriori pruning): level k is computed only for the (pattern, mask)
+    --    pairs all of whose parent masks hold a cell with n >= N_min(k); a cell with n < N_min(k) is dropped
+    --    at once (no child of it can reach N_min(k + 1) >= N_min(k)). Each cuboid (namespace, mask) is one
+    --    aggregate (v_cuboid) over its candidate patterns' base rows that emits finished stats rows: its hash
+    --    table holds one cuboid's cells and stays in cache (measured on 290k base rows, level 3: 15 s for all
+    --    the sums this way against 36 s for a count-only pass of one statement per level).
+    CREATE TEMP TABLE _agg_out (
+        k integer, pc integer, pattern_key text, action_category text, scope_mask smallint, scope_values jsonb,
+        scope_values_hash text, n integer, stats jsonb
+    ) ON COMMIT DROP;
     CREATE TEMP TABLE _agg_cand ON COMMIT DROP AS SELECT pc.pc, pc.nsid, 0 AS mask FROM _agg_pc AS pc;
     SELECT max(d) INTO v_max_d FROM _agg_ns;
     FOR v_k IN 0 .. v_max_d LOOP
@@ -171,7 +264,9 @@ BEGIN
             TRUNCATE _agg_cand;
             INSERT INTO _agg_cand (pc, nsid, mask)
             SELECT q.pc, q.nsid, q.mask | (1 << j.bit)
-            FROM (SELECT DISTINCT c.pc, c.nsid, c.mask FROM _agg_cell AS c WHERE c.k = v_k - 1 AND c.n >= v_nmin) AS q
+            FROM (SELECT DISTINCT o.pc, pc.nsid, o.scope_mask::int AS mask
+                  FROM _agg_out AS o JOIN _agg_pc AS pc ON pc.pc = o.pc
+                  WHERE o.k = v_k - 1 AND o.n >= v_nmin) AS q
             JOIN _agg_ns AS ns ON ns.nsid = q.nsid
             CROSS JOIN LATERAL generate_series(0, ns.d - 1) AS j (bit)
             WHERE q.mask & (1 << j.bit) = 0
@@ -179,80 +274,24 @@ BEGIN
             HAVING count(*) = v_k;
         END IF;
         EXIT WHEN NOT EXISTS (SELECT 1 FROM _agg_cand);
-        -- one aggregate per cuboid (namespace, mask), over the base rows of its candidate patterns only:
-        -- each hash table holds one cuboid's cells and stays in cache. Measured on 290k base rows, level 3:
-        -- 15 s for the full sums this way against 36 s for the count pass alone of one statement per level.
-        FOR v_nsid, v_mask, v_keymask, v_pcs IN
-            SELECT cand.nsid, cand.mask, km.keymask, array_agg(cand.pc ORDER BY cand.pc)
+        -- dense when a cell holds on average at least N_min(k) facts (mean facts per candidate pattern over the
+        -- cuboid's value space): most facts then fall in qualifying cells and one pass is cheaper. Measured at
+        -- 100,000 trades: two passes take level 5 from 125 s to 84 s and level 6 from 56 s to 35 s, but level 3
+        -- (mean 33 facts per cell, N_min 20) from 38 s to 52 s.
+        FOR v_mask, v_keymask, v_decode, v_dict, v_pcs, v_dense IN
+            SELECT cand.mask, km.keymask, km.decode, da.vals, array_agg(cand.pc ORDER BY cand.pc),
+                   avg(pc.facts) / km.space >= v_nmin
             FROM _agg_cand AS cand
+            JOIN _agg_pc AS pc ON pc.pc = cand.pc
             JOIN _agg_keymask AS km ON km.nsid = cand.nsid AND km.mask = cand.mask
-            GROUP BY cand.nsid, cand.mask, km.keymask
+            JOIN _agg_dictarr AS da ON da.nsid = cand.nsid
+            GROUP BY cand.nsid, cand.mask, km.keymask, km.space, km.decode, da.vals
         LOOP
-            EXECUTE format($q$
-                INSERT INTO _agg_cell
-                SELECT %1$s AS k, c.nsid, c.pc, c.key & $1, %2$s, $2
-                FROM _agg_base AS c
-                WHERE c.pc = ANY($3)
-                GROUP BY c.nsid, c.pc, c.key & $1
-                HAVING sum(c.n) >= $4
-            $q$, v_k, v_sums)
-            USING v_keymask, v_mask, v_pcs, v_nmin;
+            EXECUTE format(v_cuboid, v_k, v_sums, v_decode,
+                           format(CASE WHEN v_dense THEN v_one_pass ELSE v_two_pass END, v_sums))
+            USING v_keymask, v_mask, v_pcs, v_nmin, v_dict;
         END LOOP;
     END LOOP;
-    ANALYZE _agg_cell;
-
-    RAISE DEBUG 'aggregate step 5 at %', clock_timestamp();
-    -- 5. qualifying cells -> stats rows ----------------------------------------------------------------
-    -- decode the keys of the qualifying cells back into scope_values JSON (typed as the registry says)
-    CREATE TEMP TABLE _agg_sv ON COMMIT DROP AS
-    SELECT c.pc, c.mask, c.key,
-           jsonb_object_agg(f.dim_name, CASE f.json_type WHEN 'integer' THEN to_jsonb(d.v::bigint) ELSE to_jsonb(d.v) END) AS scope_values
-    FROM _agg_cell AS c
-    JOIN _agg_field AS f ON f.nsid = c.nsid AND c.mask & (1 << f.bit) <> 0
-    JOIN _agg_dict AS d ON d.nsid = f.nsid AND d.bit = f.bit AND d.code = (c.key & f.fieldmask) >> f.off
-    GROUP BY c.pc, c.mask, c.key;
-    ANALYZE _agg_sv;
-
-    CREATE TEMP TABLE _agg_out ON COMMIT DROP AS
-    WITH root AS (SELECT pc, bit_count(bit_or(weeks)) AS weeks FROM _agg_base GROUP BY pc),
-    cell AS (
-        SELECT c.*, pc.pattern_key, pc.action_category, pc.b,
-               c.s_rr / c.n AS avg_rr,
-               CASE WHEN c.n < 2 THEN 0 ELSE greatest(0, (c.s_rr2 - c.s_rr * c.s_rr / c.n) / (c.n - 1)) END AS variance,
-               c.s_te / c.n AS time_efficiency,
-               bit_count(c.weeks)::float / nullif(r.weeks, 0) AS recurrence_score,
-               sv.scope_values
-        FROM _agg_cell AS c
-        JOIN _agg_pc AS pc ON pc.pc = c.pc
-        JOIN root AS r ON r.pc = c.pc
-        LEFT JOIN _agg_sv AS sv ON sv.pc = c.pc AND sv.mask = c.mask AND sv.key = c.key
-    ),
-    scored AS (
-        SELECT cell.*,
-               coalesce(cell.scope_values, '{}') AS sv,
-               CASE WHEN cell.avg_rr >= cell.b THEN cell.n_above ELSE cell.n - cell.n_above END::float / cell.n AS field_coherence,
-               (cell.sn0 >= 2)::int + (cell.sn1 >= 2)::int + (cell.sn2 >= 2)::int + (cell.sn3 >= 2)::int + (cell.sn4 >= 2)::int AS seg_tested,
-               (cell.sn0 >= 2 AND cell.ss0 / greatest(cell.sn0, 1) > cell.b)::int + (cell.sn1 >= 2 AND cell.ss1 / greatest(cell.sn1, 1) > cell.b)::int
-               + (cell.sn2 >= 2 AND cell.ss2 / greatest(cell.sn2, 1) > cell.b)::int + (cell.sn3 >= 2 AND cell.ss3 / greatest(cell.sn3, 1) > cell.b)::int
-               + (cell.sn4 >= 2 AND cell.ss4 / greatest(cell.sn4, 1) > cell.b)::int AS seg_positive
-        FROM cell
-    )
-    SELECT s.pattern_key, s.action_category, s.mask::smallint AS scope_mask, s.sv AS scope_values,
-           md5(s.sv::text) AS scope_values_hash, s.n::int AS n,
-           jsonb_build_object(
-               'n', s.n, 'avg_rr', s.avg_rr, 'variance', s.variance, 'rr_baseline', s.b,
-               'edge_raw', edge_raw(s.avg_rr, s.variance, s.n, s.b, s.time_efficiency, s.field_coherence, s.recurrence_score, w.weights),
-               'time_efficiency', s.time_efficiency, 'field_coherence', s.field_coherence,
-               'recurrence_score', s.recurrence_score, 'segments_tested', s.seg_tested, 'segments_positive', s.seg_positive,
-               'regime_signature', regime_signature(s.sv), 'k', s.k,
-               'cf_entry_delay_n', s.cfd_n, 'cf_entry_delay_bars_mean', s.cfd_s / nullif(s.cfd_n, 0),
-               'cf_entry_gain_n', s.cfe_n, 'cf_entry_gain_rr_mean', s.cfe_s / nullif(s.cfe_n, 0),
-               'cf_exit_gain_n', s.cfx_n, 'cf_exit_gain_rr_mean', s.cfx_s / nullif(s.cfx_n, 0),
-               'cf_exit_later_share', (s.cfx_later - s.cfx_earlier)::float / nullif(s.cfx_later + s.cfx_earlier, 0)
-           ) AS stats
-    FROM scored AS s
-    LEFT JOIN learning_regime_weights AS w
-        ON w.pattern_key = s.pattern_key AND w.action_category = s.action_category AND w.regime_signature = regime_signature(s.sv);
 
     RAISE DEBUG 'aggregate step 6 at %', clock_timestamp();
     ANALYZE _agg_out;
@@ -268,6 +307,7 @@ BEGIN
         SELECT o.pattern_key, o.action_category, o.scope_mask, o.scope_values, o.scope_values_hash, o.n, o.stats,
                aggregate_pattern_scope_stats.as_of
         FROM _agg_out AS o
+        ORDER BY o.pattern_key, o.action_category, o.scope_mask, o.scope_values_hash  -- index order: fewer page splits
         ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE
         SET n = excluded.n, stats = excluded.stats, updated_at = excluded.updated_at
         WHERE p.stats IS DISTINCT FROM excluded.stats
