@@ -13,8 +13,9 @@
  *  4. iceberg cube level by level from mask 0 (Apriori pruning): level k is computed only for the
  *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k).
  *  5. each cuboid (namespace, mask) is one statement (v_cuboid): an aggregate over its candidate patterns'
- *     base rows keeping the cells with n >= N_min(k), which it turns into finished stats rows at once
- *     (scope_values decoded through the dictionary array, edge_raw with the v5.1 regime weights).
+ *     base rows keeping the cells with n >= N_min(k) (sparse cuboids count first and sum only the qualifying
+ *     cells), which it turns into finished stats rows at once (scope_values decoded through the dictionary
+ *     array, edge_raw with the v5.1 regime weights).
  *  6. rows are upserted only where their stats changed, rows that no longer qualify are deleted, and
  *     every row written (inserted or changed) has its edge appended to learning_edge_history (ts = as_of).
  */
@@ -50,9 +51,9 @@ DECLARE
         sum(c.ss0) AS ss0, sum(c.ss1) AS ss1, sum(c.ss2) AS ss2, sum(c.ss3) AS ss3, sum(c.ss4) AS ss4,
         sum(c.cfd_n)::int AS cfd_n, sum(c.cfd_s) AS cfd_s, sum(c.cfe_n)::int AS cfe_n, sum(c.cfe_s) AS cfe_s,
         sum(c.cfx_n)::int AS cfx_n, sum(c.cfx_s) AS cfx_s, sum(c.cfx_later)::int AS cfx_later, sum(c.cfx_earlier)::int AS cfx_earlier';
-    -- one cuboid: %1$s level, %2$s the mergeable sums, %3$s the scope_values decode expression, %4$s the
-    -- qualifying cells' sums (v_one_pass or v_two_pass); $1 key mask, $2 scope mask, $3 candidate patterns,
-    -- $4 N_min(k), $5 dictionary (see _agg_keymask)
+    -- one cuboid: %1$s level, %2$s the scope_values decode expression, %3$s the qualifying cells with their
+    -- sums (v_one_pass or v_two_pass); $1 key mask, $2 scope mask, $3 candidate patterns, $4 N_min(k),
+    -- $5 dictionary (see _agg_keymask)
     v_cuboid constant text := $q$
         INSERT INTO _agg_out (k, pc, pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats)
         SELECT %1$s, s.pc, s.pattern_key, s.action_category, $2, s.sv, md5(s.sv::text), s.n,
@@ -78,9 +79,9 @@ DECLARE
                    (c.sn0 >= 2 AND c.ss0 / greatest(c.sn0, 1) > pc.b)::int + (c.sn1 >= 2 AND c.ss1 / greatest(c.sn1, 1) > pc.b)::int
                    + (c.sn2 >= 2 AND c.ss2 / greatest(c.sn2, 1) > pc.b)::int + (c.sn3 >= 2 AND c.ss3 / greatest(c.sn3, 1) > pc.b)::int
                    + (c.sn4 >= 2 AND c.ss4 / greatest(c.sn4, 1) > pc.b)::int AS seg_positive
-            FROM (%4$s) AS c
+            FROM (%3$s) AS c
             JOIN _agg_pc AS pc ON pc.pc = c.pc
-            CROSS JOIN LATERAL (SELECT %3$s AS sv) AS d
+            CROSS JOIN LATERAL (SELECT %2$s AS sv) AS d
         ) AS s
         LEFT JOIN learning_regime_weights AS w
             ON w.pattern_key = s.pattern_key AND w.action_category = s.action_category AND w.regime_signature = s.rs
@@ -287,8 +288,7 @@ BEGIN
             JOIN _agg_dictarr AS da ON da.nsid = cand.nsid
             GROUP BY cand.nsid, cand.mask, km.keymask, km.space, km.decode, da.vals
         LOOP
-            EXECUTE format(v_cuboid, v_k, v_sums, v_decode,
-                           format(CASE WHEN v_dense THEN v_one_pass ELSE v_two_pass END, v_sums))
+            EXECUTE format(v_cuboid, v_k, v_decode, format(CASE WHEN v_dense THEN v_one_pass ELSE v_two_pass END, v_sums))
             USING v_keymask, v_mask, v_pcs, v_nmin, v_dict;
         END LOOP;
     END LOOP;
