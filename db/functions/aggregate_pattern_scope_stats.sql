@@ -216,17 +216,14 @@ BEGIN
     WHERE r.pc = pc.pc;
     ANALYZE _agg_pc;
 
-    -- per (namespace, scope mask): the key mask, the value space (product of the masked dimensions' value
-    -- counts), and the jsonb_build_object(...) expression that decodes a cell key into scope_values through
-    -- $5, the namespace's dictionary as a jsonb[bit + 1][code] array
+    -- per (namespace, scope mask): the key mask, and the jsonb_build_object(...) expression that decodes a
+    -- cell key into scope_values through $5, the namespace's dictionary as a jsonb[bit + 1][code] array
     CREATE TEMP TABLE _agg_keymask ON COMMIT DROP AS
-    SELECT ns.nsid, m.mask, coalesce(f.keymask, 0) AS keymask, coalesce(f.space, 1) AS space,
-           coalesce(f.decode, '''{}''::jsonb') AS decode
+    SELECT ns.nsid, m.mask, coalesce(f.keymask, 0) AS keymask, coalesce(f.decode, '''{}''::jsonb') AS decode
     FROM _agg_ns AS ns
     CROSS JOIN LATERAL generate_series(0, (1 << ns.d) - 1) AS m (mask)
     LEFT JOIN LATERAL (
         SELECT sum(fl.fieldmask)::bigint AS keymask,
-               exp(sum(ln((SELECT count(*) FROM _agg_dict AS d WHERE d.nsid = fl.nsid AND d.bit = fl.bit)))) AS space,
                'jsonb_build_object(' || string_agg(format('%L, $5[%s][((c.key >> %s) & %s)::int]',
                    fl.dim_name, fl.bit + 1, fl.off, (1::bigint << fl.width) - 1), ', ' ORDER BY fl.bit) || ')' AS decode
         FROM _agg_field AS fl
@@ -256,18 +253,21 @@ BEGIN
         k integer, pc integer, pattern_key text, action_category text, scope_mask smallint, scope_values jsonb,
         scope_values_hash text, n integer, stats jsonb
     ) ON COMMIT DROP;
-    CREATE TEMP TABLE _agg_cand ON COMMIT DROP AS SELECT pc.pc, pc.nsid, 0 AS mask FROM _agg_pc AS pc;
+    -- share: an upper bound on the share of the pattern's facts that can fall in qualifying cells of the mask
+    -- (the smallest over its parent masks of the facts in parent cells with n >= N_min(k))
+    CREATE TEMP TABLE _agg_cand ON COMMIT DROP AS SELECT pc.pc, pc.nsid, 0 AS mask, 1.0::float AS share FROM _agg_pc AS pc;
     SELECT max(d) INTO v_max_d FROM _agg_ns;
     FOR v_k IN 0 .. v_max_d LOOP
         RAISE DEBUG 'aggregate level % at %', v_k, clock_timestamp();
         v_nmin := (v_cfg -> 'n_min' ->> CASE WHEN v_k <= 2 THEN 'k1_2' WHEN v_k <= 4 THEN 'k3_4' WHEN v_k <= 6 THEN 'k5_6' ELSE 'k7_plus' END)::int;
         IF v_k > 0 THEN
             TRUNCATE _agg_cand;
-            INSERT INTO _agg_cand (pc, nsid, mask)
-            SELECT q.pc, q.nsid, q.mask | (1 << j.bit)
-            FROM (SELECT DISTINCT o.pc, pc.nsid, o.scope_mask::int AS mask
+            INSERT INTO _agg_cand (pc, nsid, mask, share)
+            SELECT q.pc, q.nsid, q.mask | (1 << j.bit), min(q.share)
+            FROM (SELECT o.pc, pc.nsid, o.scope_mask::int AS mask, sum(o.n)::float / max(pc.facts) AS share
                   FROM _agg_out AS o JOIN _agg_pc AS pc ON pc.pc = o.pc
-                  WHERE o.k = v_k - 1 AND o.n >= v_nmin) AS q
+                  WHERE o.k = v_k - 1 AND o.n >= v_nmin
+                  GROUP BY o.pc, pc.nsid, o.scope_mask) AS q
             JOIN _agg_ns AS ns ON ns.nsid = q.nsid
             CROSS JOIN LATERAL generate_series(0, ns.d - 1) AS j (bit)
             WHERE q.mask & (1 << j.bit) = 0
@@ -275,18 +275,17 @@ BEGIN
             HAVING count(*) = v_k;
         END IF;
         EXIT WHEN NOT EXISTS (SELECT 1 FROM _agg_cand);
-        -- dense when a cell holds on average at least N_min(k) facts (mean facts per candidate pattern over the
-        -- cuboid's value space): most facts then fall in qualifying cells and one pass is cheaper. Measured at
-        -- 100,000 trades: two passes take level 5 from 125 s to 84 s and level 6 from 56 s to 35 s, but level 3
-        -- (mean 33 facts per cell, N_min 20) from 38 s to 52 s.
+        -- dense when, by the parents' bound, at least half of the candidate patterns' facts may fall in
+        -- qualifying cells: one pass is then cheaper; otherwise count first. Measured at 100,000 trades: two
+        -- passes take level 5 from 125 s to 84 s and level 6 from 56 s to 35 s, but level 3 from 38 s to 52 s.
         FOR v_mask, v_keymask, v_decode, v_dict, v_pcs, v_dense IN
             SELECT cand.mask, km.keymask, km.decode, da.vals, array_agg(cand.pc ORDER BY cand.pc),
-                   avg(pc.facts) / km.space >= v_nmin
+                   sum(cand.share * pc.facts) >= 0.5 * sum(pc.facts)
             FROM _agg_cand AS cand
             JOIN _agg_pc AS pc ON pc.pc = cand.pc
             JOIN _agg_keymask AS km ON km.nsid = cand.nsid AND km.mask = cand.mask
             JOIN _agg_dictarr AS da ON da.nsid = cand.nsid
-            GROUP BY cand.nsid, cand.mask, km.keymask, km.space, km.decode, da.vals
+            GROUP BY cand.nsid, cand.mask, km.keymask, km.decode, da.vals
         LOOP
             EXECUTE format(v_cuboid, v_k, v_decode, format(CASE WHEN v_dense THEN v_one_pass ELSE v_two_pass END, v_sums))
             USING v_keymask, v_mask, v_pcs, v_nmin, v_dict;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -47,6 +48,44 @@ def test_cycle_on_synthetic_history(client, conn):
 
     health = {name: ok for name, ok, _ in client.health()}
     assert all(health.values()), health
+
+
+def test_iceberg_cube_equals_brute_force(conn):
+    """Every scope subset of every fact, grouped in Python: the same cells pass N_min(k), with the same n and avg_rr.
+
+    Both of the aggregation's paths run here (one-pass dense cuboids and count-first sparse ones), so neither its
+    Apriori pruning nor either path may lose or invent a cell.
+    """
+    generate(conn, trades=900, weeks=6, patterns=8, seed=5)
+    as_of = conn.execute("SELECT max(closed_at) FROM learning.completed_trades").fetchone()[0]
+    conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (as_of,))
+    n_min = conn.execute("SELECT learning.pm_config() #> '{tunables,n_min}'").fetchone()[0]
+    dims: dict[str, list[str]] = {}
+    for namespace, dim in conn.execute("SELECT namespace, dim_name FROM learning.scope_dimension ORDER BY bit"):
+        dims.setdefault(namespace, []).append(dim)
+    first: dict[tuple, tuple] = {}  # (pattern, category, position) -> (ts, id, scope, rr): the first action counts
+    for pattern, category, position, ts, action_id, scope, rr in conn.execute(
+            "SELECT a.pattern_key, a.action_category, a.position_id, a.ts, a.id, a.scope, t.rr"
+            " FROM learning.action_log a JOIN learning.completed_trades t USING (position_id)"):
+        key = (pattern, category, position)
+        if key not in first or (ts, action_id) < first[key][:2]:
+            first[key] = (ts, action_id, scope, rr)
+    cells: dict[tuple, list[float]] = {}
+    for (pattern, category, _), (_, _, scope, rr) in first.items():
+        values = [(d, json.dumps(scope[d])) for d in dims[pattern.split(".", 1)[0]]]
+        for k in range(len(values) + 1):
+            for subset in itertools.combinations(values, k):
+                cells.setdefault((pattern, category, frozenset(subset)), []).append(rr)
+    threshold = {k: n_min["k1_2" if k <= 2 else "k3_4" if k <= 4 else "k5_6" if k <= 6 else "k7_plus"] for k in range(11)}
+    expected = {key: (len(rrs), sum(rrs) / len(rrs)) for key, rrs in cells.items() if len(rrs) >= threshold[len(key[2])]}
+    got = {(p, c, frozenset((d, json.dumps(v)) for d, v in sv.items())): (n, avg)
+           for p, c, sv, n, avg in conn.execute(
+               "SELECT pattern_key, action_category, scope_values, n, (stats ->> 'avg_rr')::float"
+               " FROM learning.pattern_scope_stats")}
+    assert got.keys() == expected.keys()
+    assert max(len(key[2]) for key in got) >= 5, "the history reaches the sparse levels"
+    for key, (n, avg) in expected.items():
+        assert got[key][0] == n and got[key][1] == pytest.approx(avg, abs=1e-9), key
 
 
 def test_planted_interaction_is_learned(client, conn):
