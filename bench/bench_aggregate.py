@@ -63,7 +63,7 @@ def main() -> None:
             report["pglearn_rows_per_k"] = dict(conn.execute(
                 "SELECT (stats ->> 'k')::int, count(*) FROM learning.pattern_scope_stats"
                 " WHERE split_part(pattern_key, '.', 1) = 'pm' GROUP BY 1 ORDER BY 1").fetchall())
-        n_min = conn.execute("SELECT learning.pm_config() -> 'tunables' -> 'n_min'").fetchone()[0]
+        n_min = dict(conn.execute(f"SELECT k, learning.n_min(k) FROM generate_series(0, {len(DIMS)}) AS k").fetchall())
         facts = conn.execute(
             "SELECT DISTINCT ON (a.pattern_key, a.action_category, a.position_id) a.pattern_key, a.action_category,"
             " a.scope_vec, t.rr FROM learning.action_log a JOIN learning.completed_trades t USING (position_id)"
@@ -79,8 +79,7 @@ def main() -> None:
     con.register("facts", df)
     dims = ", ".join(DIMS)
     k_expr = f"{len(DIMS)} - bit_count(GROUPING({dims})::int)"
-    nmin_expr = (f"CASE WHEN k <= 2 THEN {n_min['k1_2']} WHEN k <= 4 THEN {n_min['k3_4']}"
-                 f" WHEN k <= 6 THEN {n_min['k5_6']} ELSE {n_min['k7_plus']} END")
+    nmin_expr = f"list_extract({[n_min[k] for k in range(len(DIMS) + 1)]}, k + 1)"
     t = time.perf_counter()
     per_k = con.execute(
         f"SELECT k, count(*) FROM (SELECT pattern_key, action_category, {dims}, {k_expr} AS k, count(*) AS n,"
@@ -99,8 +98,7 @@ def main() -> None:
         for k in range(0, len(DIMS) + 1):
             for combo in itertools.combinations(DIMS, k):
                 g = df.groupby(["pattern_key", "action_category", *combo], sort=False)["rr"].agg(["count", "sum"])
-                nmin = n_min["k1_2" if k <= 2 else "k3_4" if k <= 4 else "k5_6" if k <= 6 else "k7_plus"]
-                cells += int((g["count"] >= nmin).sum())
+                cells += int((g["count"] >= n_min[k]).sum())
         report["pandas_loop_s"] = round(time.perf_counter() - t, 2)
         report["pandas_qualifying_cells"] = cells
     base = report["duckdb_cube_s"] or 1e-9

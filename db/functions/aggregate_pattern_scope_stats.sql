@@ -259,7 +259,7 @@ BEGIN
     SELECT max(d) INTO v_max_d FROM _agg_ns;
     FOR v_k IN 0 .. v_max_d LOOP
         RAISE DEBUG 'aggregate level % at %', v_k, clock_timestamp();
-        v_nmin := (v_cfg -> 'n_min' ->> CASE WHEN v_k <= 2 THEN 'k1_2' WHEN v_k <= 4 THEN 'k3_4' WHEN v_k <= 6 THEN 'k5_6' ELSE 'k7_plus' END)::int;
+        v_nmin := n_min(v_k);
         IF v_k > 0 THEN
             TRUNCATE _agg_cand;
             INSERT INTO _agg_cand (pc, nsid, mask, share)

@@ -6,6 +6,10 @@ SELECT is(pm_config() #>> '{tunables,n_min,k1_2}', '10', 'N_min 1-2 dims = 10');
 SELECT is(pm_config() #>> '{tunables,n_min,k3_4}', '20', 'N_min 3-4 dims = 20');
 SELECT is(pm_config() #>> '{tunables,n_min,k5_6}', '30', 'N_min 5-6 dims = 30');
 SELECT is(pm_config() #>> '{tunables,n_min,k7_plus}', '50', 'N_min 7+ dims = 50');
+SELECT is(ARRAY(SELECT learning.n_min(k) FROM generate_series(0, 10) AS k), '{10,10,10,20,20,30,30,50,50,50,50}'::int [],
+    'n_min(k) for k = 0..10 follows the subset-size bands');
+SELECT is(learning.n_min(-1), NULL, 'n_min of a negative subset size is NULL');
+SELECT volatility_is('learning', 'n_min', ARRAY['integer'], 'stable');
 SELECT is((pm_config() #>> '{tunables,learning_rate}')::float, 0.02::float, 'learning_rate 0.02');
 SELECT is((pm_config() #>> '{tunables,edge_scale}')::float, 20::float, 'edge_scale 20');
 SELECT is((pm_config() #>> '{tunables,max_step}')::float, 0.02::float, 'max_step 0.02');

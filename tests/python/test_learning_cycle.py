@@ -59,7 +59,6 @@ def test_iceberg_cube_equals_brute_force(conn):
     generate(conn, trades=900, weeks=6, patterns=8, seed=5)
     as_of = conn.execute("SELECT max(closed_at) FROM learning.completed_trades").fetchone()[0]
     conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (as_of,))
-    n_min = conn.execute("SELECT learning.pm_config() #> '{tunables,n_min}'").fetchone()[0]
     dims: dict[str, list[str]] = {}
     for namespace, dim in conn.execute("SELECT namespace, dim_name FROM learning.scope_dimension ORDER BY bit"):
         dims.setdefault(namespace, []).append(dim)
@@ -76,7 +75,7 @@ def test_iceberg_cube_equals_brute_force(conn):
         for k in range(len(values) + 1):
             for subset in itertools.combinations(values, k):
                 cells.setdefault((pattern, category, frozenset(subset)), []).append(rr)
-    threshold = {k: n_min["k1_2" if k <= 2 else "k3_4" if k <= 4 else "k5_6" if k <= 6 else "k7_plus"] for k in range(11)}
+    threshold = dict(conn.execute("SELECT k, learning.n_min(k) FROM generate_series(0, 10) AS k").fetchall())
     expected = {key: (len(rrs), sum(rrs) / len(rrs)) for key, rrs in cells.items() if len(rrs) >= threshold[len(key[2])]}
     got = {(p, c, frozenset((d, json.dumps(v)) for d, v in sv.items())): (n, avg)
            for p, c, sv, n, avg in conn.execute(
