@@ -20,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # demo size (make demo DEMO_TRADES=1000000 DEMO_WEEKS=52 works too, slowly: docs/operations.md, "Scaling")
 DEMO_TRADES ?= 4000
 DEMO_WEEKS ?= 12
-DEMO_PATTERNS ?= 12
+DEMO_PATTERNS ?= 16
 DEMO_SEED ?= 7
 DEMO_STEP ?= 1w
 

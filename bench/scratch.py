@@ -15,3 +15,9 @@ def scratch_database(dsn: str, name: str) -> str:
     scratch = dsn.rsplit("/", 1)[0] + "/" + name
     mig.migrate(scratch)
     return scratch
+
+
+def drop_database(dsn: str, name: str) -> None:
+    """Drop database `name` on dsn's server (if it exists)."""
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -17,3 +17,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning._check_as_of(timestamptz) IS 'Private: a learning job''s as_of must be a finite timestamp (22023).';
 REVOKE ALL ON FUNCTION learning._check_as_of(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning._check_as_of(timestamptz) TO pglearn_admin;

@@ -52,3 +52,6 @@ COMMENT ON FUNCTION learning._fit_half_life(double precision[], double precision
 REVOKE ALL ON FUNCTION learning._fit_half_life(
     double precision[], double precision[], double precision, double precision, double precision
 ) FROM public;
+GRANT EXECUTE ON FUNCTION learning._fit_half_life(
+    double precision[], double precision[], double precision, double precision, double precision
+) TO pglearn_admin;

@@ -37,3 +37,4 @@ $$;
 COMMENT ON FUNCTION learning._publish_override_generation(bigint) IS
 'Private: writes the override documents of a generation into learning_configs and makes it current (atomic with the caller).';
 REVOKE ALL ON FUNCTION learning._publish_override_generation(bigint) FROM public;
+GRANT EXECUTE ON FUNCTION learning._publish_override_generation(bigint) TO pglearn_admin;

@@ -2,12 +2,14 @@
  * learning._validate_controls(p_controls) -> void
  *
  * The controls document is {"signals": {name: number}, "applied_knobs": {name: number}}
- * (roadmap 1.1). Anything else raises 22023 naming the offending field.
+ * (roadmap 1.1). Every number is finite (JSON numbers always are) and within +/- 1,000,000 (1e6), so no
+ * reader casting it to float can overflow; names are at most 200 characters.
+ * Anything else raises 22023 naming the offending field.
  */
 CREATE OR REPLACE FUNCTION learning._validate_controls(p_controls jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_bad text;
@@ -17,7 +19,8 @@ BEGIN
         AND p_controls - '{signals,applied_knobs}'::text [] = '{}'::jsonb
         AND jsonb_typeof(p_controls -> 'signals') = 'object'
         AND jsonb_typeof(p_controls -> 'applied_knobs') = 'object'
-        AND NOT jsonb_path_exists(p_controls, 'strict $.*.* ? (@.type() != "number")') THEN
+        AND NOT jsonb_path_exists(p_controls, 'strict $.*.* ? (@.type() != "number" || @ > 1000000 || @ < -1000000)')
+        AND NOT jsonb_path_exists(p_controls, 'strict $.*.keyvalue() ? (@.key like_regex "^.{201}")') THEN
         RETURN;
     END IF;
     -- slow path: say precisely what is wrong
@@ -49,6 +52,26 @@ BEGIN
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'controls.% must be a number', v_bad
             USING ERRCODE = '22023', HINT = 'Signals and applied knobs are numeric; booleans are 0/1.';
+    END IF;
+    SELECT f || '.' || left(e.key, 40) INTO v_bad
+    FROM unnest(ARRAY['signals', 'applied_knobs']) AS f
+    CROSS JOIN LATERAL jsonb_each(p_controls -> f) AS e
+    WHERE length(e.key) > 200
+    ORDER BY 1
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'controls.%... has a name longer than 200 characters', v_bad
+            USING ERRCODE = '22023', HINT = 'Signal and knob names are short identifiers.';
+    END IF;
+    SELECT f || '.' || e.key || ' = ' || e.value::text INTO v_bad
+    FROM unnest(ARRAY['signals', 'applied_knobs']) AS f
+    CROSS JOIN LATERAL jsonb_each(p_controls -> f) AS e
+    WHERE abs((e.value #>> '{}')::numeric) > 1000000
+    ORDER BY 1
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'controls.% is out of range', left(v_bad, 300)
+            USING ERRCODE = '22023', HINT = 'Signals and applied knobs are numbers within +/- 1000000 (1e6).';
     END IF;
 END;
 $$;

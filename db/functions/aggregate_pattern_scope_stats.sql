@@ -9,8 +9,10 @@
  *  2. every scope value is dictionary-coded; a full scope becomes one bigint key with a bit field per
  *     dimension (code 0 = dimension absent), so "drop dimension j" is key & mask.
  *  3. base: mergeable sums per distinct (pattern, category, full key): n, sum rr, sum rr^2,
- *     time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum, counterfactual sums.
- *  4. iceberg cube level by level from mask 0 (Apriori pruning): level k is computed only for the
+ *     time-efficiency sum, count rr >= baseline, ISO-week bitmap, per-segment n and sum, counterfactual sums,
+ *     and the time moments sum t, sum t^2, sum t*rr (t in weeks) that build_lessons' time-adjusted comparisons need.
+ *     The baseline b of a category (rr_baseline null) is the trade-weighted median of its patterns' mean rr.
+ *  4. iceberg cube level by level from mask 0 (Apriori pruning), up to k = tunables.max_subset_size: level k is computed only for the
  *     (pattern, mask) pairs all of whose parent masks hold a cell with n >= N_min(k).
  *  5. each cuboid (namespace, mask) is one statement (v_cuboid): an aggregate over its candidate patterns'
  *     base rows keeping the cells with n >= N_min(k) (sparse cuboids count first and sum only the qualifying
@@ -50,7 +52,8 @@ DECLARE
         sum(c.sn0)::int AS sn0, sum(c.sn1)::int AS sn1, sum(c.sn2)::int AS sn2, sum(c.sn3)::int AS sn3, sum(c.sn4)::int AS sn4,
         sum(c.ss0) AS ss0, sum(c.ss1) AS ss1, sum(c.ss2) AS ss2, sum(c.ss3) AS ss3, sum(c.ss4) AS ss4,
         sum(c.cfd_n)::int AS cfd_n, sum(c.cfd_s) AS cfd_s, sum(c.cfe_n)::int AS cfe_n, sum(c.cfe_s) AS cfe_s,
-        sum(c.cfx_n)::int AS cfx_n, sum(c.cfx_s) AS cfx_s, sum(c.cfx_later)::int AS cfx_later, sum(c.cfx_earlier)::int AS cfx_earlier';
+        sum(c.cfx_n)::int AS cfx_n, sum(c.cfx_s) AS cfx_s, sum(c.cfx_later)::int AS cfx_later, sum(c.cfx_earlier)::int AS cfx_earlier,
+        sum(c.s_t) AS s_t, sum(c.s_t2) AS s_t2, sum(c.s_trr) AS s_trr, sum(c.cfe_s2) AS cfe_s2, sum(c.cfx_dn)::int AS cfx_dn, sum(c.cfx_ds) AS cfx_ds, sum(c.cfx_ds2) AS cfx_ds2';
     -- one cuboid: %1$s level, %2$s the scope_values decode expression, %3$s the qualifying cells with their
     -- sums (v_one_pass or v_two_pass); $1 key mask, $2 scope mask, $3 candidate patterns, $4 N_min(k),
     -- $5 dictionary (see _agg_keymask)
@@ -64,10 +67,16 @@ DECLARE
                    'time_efficiency', s.time_efficiency, 'field_coherence', s.field_coherence,
                    'recurrence_score', s.recurrence_score, 'segments_tested', s.seg_tested,
                    'segments_positive', s.seg_positive, 'regime_signature', s.rs, 'k', %1$s,
+                   'sum_t', s.s_t, 'sum_t2', s.s_t2, 'sum_t_rr', s.s_trr,
                    'cf_entry_delay_n', s.cfd_n, 'cf_entry_delay_bars_mean', s.cfd_s / nullif(s.cfd_n, 0),
                    'cf_entry_gain_n', s.cfe_n, 'cf_entry_gain_rr_mean', s.cfe_s / nullif(s.cfe_n, 0),
                    'cf_exit_gain_n', s.cfx_n, 'cf_exit_gain_rr_mean', s.cfx_s / nullif(s.cfx_n, 0),
-                   'cf_exit_later_share', (s.cfx_later - s.cfx_earlier)::float / nullif(s.cfx_later + s.cfx_earlier, 0))
+                   'cf_exit_later_share', (s.cfx_later - s.cfx_earlier)::float / nullif(s.cfx_later + s.cfx_earlier, 0),
+                   'cf_entry_gain_var', CASE WHEN s.cfe_n >= 2
+                       THEN greatest(0, (s.cfe_s2 - s.cfe_s * s.cfe_s / s.cfe_n) / (s.cfe_n - 1)) END,
+                   'cf_exit_signed_n', s.cfx_dn, 'cf_exit_signed_mean', s.cfx_ds / nullif(s.cfx_dn, 0),
+                   'cf_exit_signed_var', CASE WHEN s.cfx_dn >= 2
+                       THEN greatest(0, (s.cfx_ds2 - s.cfx_ds * s.cfx_ds / s.cfx_dn) / (s.cfx_dn - 1)) END)
         FROM (
             SELECT c.*, pc.pattern_key, pc.action_category, pc.b, d.sv, regime_signature(d.sv) AS rs,
                    c.s_rr / c.n AS avg_rr,
@@ -135,10 +144,17 @@ BEGIN
     FROM scope_dimension GROUP BY namespace;
 
     CREATE TEMP TABLE _agg_pc ON COMMIT DROP AS
-    WITH baseline AS (
-        SELECT x.action_category, coalesce(v_fixed_b, avg(x.rr)) AS b
-        FROM (SELECT DISTINCT action_category, position_id, rr FROM _agg_fact) AS x
-        GROUP BY x.action_category
+    WITH pattern_mean AS (
+        SELECT f.action_category, avg(f.rr) AS m, count(*) AS n FROM _agg_fact AS f GROUP BY f.pattern_key, f.action_category
+    ),
+    baseline AS (  -- the trade-weighted median of the category's pattern-wide means (docs/stats.md, "Baseline")
+        SELECT DISTINCT ON (x.action_category) x.action_category, coalesce(v_fixed_b, x.m) AS b
+        FROM (SELECT pm.action_category, pm.m,
+                     sum(pm.n) OVER (PARTITION BY pm.action_category ORDER BY pm.m ROWS UNBOUNDED PRECEDING) AS cum_n,
+                     sum(pm.n) OVER (PARTITION BY pm.action_category) AS total_n
+              FROM pattern_mean AS pm) AS x
+        WHERE 2 * x.cum_n >= x.total_n
+        ORDER BY x.action_category, x.m
     )
     SELECT (row_number() OVER (ORDER BY f.pattern_key, f.action_category))::int AS pc,
            f.pattern_key, f.action_category, ns.nsid, bl.b, min(f.closed_at) AS lo, max(f.closed_at) AS hi
@@ -197,6 +213,7 @@ BEGIN
         JOIN _agg_tuple AS t ON t.nsid = pc.nsid AND t.scope_vec = f.scope_vec
         CROSS JOIN LATERAL (SELECT CASE WHEN pc.hi = pc.lo THEN 0
             ELSE least(4, floor(5 * extract(EPOCH FROM f.closed_at - pc.lo) / extract(EPOCH FROM pc.hi - pc.lo)))::int END AS seg) AS s
+        CROSS JOIN LATERAL (SELECT extract(EPOCH FROM f.closed_at - %3$L::date) / 604800.0 AS t) AS w  -- weeks since week0
         GROUP BY pc.nsid, pc.pc, t.key
     $q$, v_h, v_weeks, v_week0,
         (SELECT string_agg(format('count(*) FILTER (WHERE s.seg = %1$s)::int AS sn%1$s', i), ', ') FROM generate_series(0, 4) AS i)
@@ -205,7 +222,14 @@ BEGIN
             count(f.details -> 'cf_entry_gain_rr')::int AS cfe_n, coalesce(sum((f.details ->> 'cf_entry_gain_rr')::float), 0) AS cfe_s,
             count(f.details -> 'cf_exit_gain_rr')::int AS cfx_n, coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float), 0) AS cfx_s,
             count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'later')::int AS cfx_later,
-            count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'earlier')::int AS cfx_earlier$c$);
+            count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'earlier')::int AS cfx_earlier,
+            coalesce(sum((f.details ->> 'cf_entry_gain_rr')::float ^ 2), 0) AS cfe_s2,
+            sum(w.t) AS s_t, sum(w.t * w.t) AS s_t2, sum(w.t * f.rr) AS s_trr,
+            (count(f.details -> 'cf_exit_gain_rr') FILTER (WHERE f.details ->> 'cf_exit_direction' IN ('later', 'earlier')))::int AS cfx_dn,
+            coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float
+                * CASE f.details ->> 'cf_exit_direction' WHEN 'later' THEN 1 WHEN 'earlier' THEN -1 END), 0) AS cfx_ds,
+            coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float ^ 2)
+                FILTER (WHERE f.details ->> 'cf_exit_direction' IN ('later', 'earlier')), 0) AS cfx_ds2$c$);
     CREATE INDEX ON _agg_base (pc);
     ANALYZE _agg_base;
 
@@ -256,7 +280,8 @@ BEGIN
     -- share: an upper bound on the share of the pattern's facts that can fall in qualifying cells of the mask
     -- (the smallest over its parent masks of the facts in parent cells with n >= N_min(k))
     CREATE TEMP TABLE _agg_cand ON COMMIT DROP AS SELECT pc.pc, pc.nsid, 0 AS mask, 1.0::float AS share FROM _agg_pc AS pc;
-    SELECT max(d) INTO v_max_d FROM _agg_ns;
+    -- depth: tunables.max_subset_size (default 4) caps k; the pattern-wide row is level 0
+    SELECT least(max(d), coalesce((v_cfg ->> 'max_subset_size')::int, 10)) INTO v_max_d FROM _agg_ns;
     FOR v_k IN 0 .. v_max_d LOOP
         RAISE DEBUG 'aggregate level % at %', v_k, clock_timestamp();
         v_nmin := n_min(v_k);
@@ -324,5 +349,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.aggregate_pattern_scope_stats(timestamptz) IS
-'Rebuilds pattern_scope_stats (all 1,023 scope subsets + the pattern-wide row, N_min per subset size) from trades closed at or before as_of; returns rows inserted or changed.';
+'Rebuilds pattern_scope_stats (scope subsets up to tunables.max_subset_size dims + the pattern-wide row, N_min per subset size) from trades closed at or before as_of; returns rows inserted or changed.';
 REVOKE ALL ON FUNCTION learning.aggregate_pattern_scope_stats(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.aggregate_pattern_scope_stats(timestamptz) TO pglearn_admin;

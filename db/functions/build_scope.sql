@@ -18,16 +18,16 @@ CREATE OR REPLACE FUNCTION learning.build_scope(
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
-    v_ctx jsonb := regime_context(build_scope.as_of);
+    v_ctx jsonb := learning.regime_context(build_scope.as_of);
     v_bucket text;
     v_rank integer;
     v_scope jsonb;
 BEGIN
     SELECT c.bucket INTO v_bucket
-    FROM token_cap_bucket AS c
+    FROM learning.token_cap_bucket AS c
     WHERE c.token = build_scope.token AND c.valid_from <= build_scope.as_of
     ORDER BY c.valid_from DESC
     LIMIT 1;
@@ -54,7 +54,7 @@ BEGIN
         'A_mode', build_scope.a_mode,
         'E_mode', build_scope.e_mode
     );
-    PERFORM _validate_scope('pm', v_scope);
+    PERFORM learning._validate_scope('pm', v_scope);
     RETURN v_scope;
 END;
 $$;

@@ -3,7 +3,8 @@
  *
  * Records a position's outcome: the realized R/R of the whole trade, attributed to its actions
  * when the learning jobs aggregate. details may carry counterfactuals (docs/api.md).
- * Errors: 22023 invalid value, 23505 already closed, LR003 unknown position.
+ * Errors: 22023 invalid value (rr outside +/- tunables.rr_abs_max, bad details...: docs/api.md, "Domains"),
+ * 23505 already closed, LR003 unknown position.
  */
 CREATE OR REPLACE FUNCTION learning.close_trade(
     position_id text,
@@ -15,7 +16,7 @@ RETURNS void
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
     INSERT INTO learning.completed_trades (position_id, closed_at, rr, details)
     VALUES (close_trade.position_id, close_trade.closed_at, close_trade.rr, close_trade.details)

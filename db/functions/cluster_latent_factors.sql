@@ -100,3 +100,4 @@ $$;
 COMMENT ON FUNCTION learning.cluster_latent_factors(timestamptz) IS
 'v5.3: clusters patterns by the phi correlation of the trades they fire on (sparse, average linkage) into stable latent factors.';
 REVOKE ALL ON FUNCTION learning.cluster_latent_factors(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.cluster_latent_factors(timestamptz) TO pglearn_admin;

@@ -3,32 +3,47 @@
  *
  * The one validation path for closed trades: close_trade() and bulk COPY both go through it.
  * Fills first_action_at from the position's first logged action.
- *   22023  rr NaN/infinite/NULL, closed_at missing or before the first action, bad details
+ *   22023  position_id empty or longer than 200 characters; rr NULL, NaN, infinite or outside
+ *          +/- pm_config.tunables.rr_abs_max (default 100); closed_at missing or before the first action;
+ *          bad details (docs/api.md, "Domains")
  *   23505  the position is already closed
  *   LR003  no action was logged for the position
  */
 CREATE OR REPLACE FUNCTION learning.completed_trades_validate()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_first timestamptz;
+    v_max float;
 BEGIN
+    IF NEW.position_id IS NULL OR NEW.position_id = '' OR length(NEW.position_id) > 200 THEN
+        RAISE EXCEPTION 'position_id must be a non-empty string of at most 200 characters, got % characters',
+            coalesce(length(NEW.position_id), 0)
+            USING ERRCODE = '22023', HINT = 'Use the position id the actions were logged with.';
+    END IF;
     IF NEW.rr IS NULL OR NEW.rr IN ('NaN'::float, 'Infinity'::float, '-Infinity'::float) THEN
         RAISE EXCEPTION 'rr must be a finite number, got %', coalesce(NEW.rr::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'rr is the realized R/R of the whole trade.';
+    END IF;
+    SELECT coalesce((c.config #>> '{tunables,rr_abs_max}')::float, 100) INTO v_max
+    FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
+    IF abs(NEW.rr) > coalesce(v_max, 100) THEN
+        RAISE EXCEPTION 'rr = % is out of range', NEW.rr
+            USING ERRCODE = '22023',
+                  HINT = format('rr is the realized R/R of the whole trade, within +/- %s (pm_config.tunables.rr_abs_max).', coalesce(v_max, 100));
     END IF;
     IF NEW.closed_at IS NULL OR NOT isfinite(NEW.closed_at) THEN
         RAISE EXCEPTION 'closed_at must be a finite timestamp, got %', coalesce(NEW.closed_at::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'closed_at is the time the position was closed.';
     END IF;
-    PERFORM _validate_trade_details(NEW.details);
-    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM completed_trades AS t WHERE t.position_id = NEW.position_id) THEN
+    PERFORM learning._validate_trade_details(NEW.details);
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM learning.completed_trades AS t WHERE t.position_id = NEW.position_id) THEN
         RAISE EXCEPTION 'position_id % is already closed', quote_literal(NEW.position_id)
             USING ERRCODE = '23505', HINT = 'A position is closed once; correct an outcome with UPDATE learning.completed_trades.';
     END IF;
-    SELECT min(a.ts) INTO v_first FROM action_log AS a WHERE a.position_id = NEW.position_id;
+    SELECT min(a.ts) INTO v_first FROM learning.action_log AS a WHERE a.position_id = NEW.position_id;
     IF v_first IS NULL THEN
         RAISE EXCEPTION 'position_id % has no logged action', coalesce(quote_literal(NEW.position_id), 'NULL')
             USING ERRCODE = 'LR003', HINT = 'Log the position''s actions with learning.log_action before closing it.';

@@ -1,8 +1,9 @@
 /*
  * learning.estimate_half_lives(as_of timestamptz DEFAULT now()) -> integer
  *
- * v5.2 (roadmap 2.2, 2.5): for each active lesson, its (pattern, category, scope signature) series in
- * learning_edge_history up to as_of is fitted by _fit_half_life; decay_halflife_hours is updated (default
+ * v5.2 (roadmap 2.2, 2.5): for each active or stale lesson, its trailing-window edge series in
+ * learning_edge_history up to as_of (the points build_lessons records with window_days = edge_window_days: the
+ * edge over (ts - window, ts], which follows a fading effect where the cumulative edge lags) is fitted by _fit_half_life; decay_halflife_hours is updated (default
  * 720 h with fewer than 5 points or a failed fit, the upper bound for a non-decaying edge, else ln 2 / lambda
  * within [24 h, 8,760 h]). The same job applies the edge-history retention: snapshots older than
  * edge_history_full_days are thinned to the last one per series and day. Returns the lessons updated.
@@ -25,7 +26,8 @@ BEGIN
         JOIN learning_edge_history AS h
             ON h.pattern_key = l.pattern_key AND h.action_category = l.action_category
            AND h.scope_signature = l.scope_values_hash AND h.ts <= estimate_half_lives.as_of
-        WHERE l.status = 'active'
+           AND h.window_days = (t ->> 'edge_window_days')::int
+        WHERE l.status IN ('active', 'stale')
         GROUP BY l.id
     ),
     fitted AS (
@@ -53,5 +55,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.estimate_half_lives(timestamptz) IS
-'v5.2: fits each active lesson''s edge-history decay (PL/Python curve_fit) into decay_halflife_hours and thins old edge history.';
+'v5.2: fits each active or stale lesson''s trailing-window edge decay (PL/Python curve_fit) into decay_halflife_hours and thins old edge history.';
 REVOKE ALL ON FUNCTION learning.estimate_half_lives(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.estimate_half_lives(timestamptz) TO pglearn_admin;

@@ -8,7 +8,9 @@
  *  - "stats": the pattern_scope_stats row of that scope (n, avg_rr, edge_raw, ...);
  *  - "decay": age since last confirmation, half-life, the decay factor applied;
  *  - "factor": the latent factor the lesson belongs to (members, representative);
- *  - "other_matches": the losing matches, in rank order.
+ *  - "other_matches": the losing matches, in rank order;
+ *  - "lessons_not_in_force": matching lessons that give no override (stale, retired, rolled back, disabled) and why;
+ *  - "evidence": the latest epoch's tests of the winning scope (v_lesson_candidates: p, q, self-sufficiency, ...).
  * Reads only: answers on a hot standby. Errors: 22023 naming the invalid argument.
  */
 CREATE OR REPLACE FUNCTION learning.explain_override(pattern_key text, action_category text, scope jsonb)
@@ -16,7 +18,7 @@ RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_scope jsonb;
@@ -25,7 +27,7 @@ DECLARE
     v_flags jsonb;
     v_matches jsonb;
     v_win jsonb;
-    v_lesson learning_lessons%ROWTYPE;
+    v_lesson learning.learning_lessons%ROWTYPE;
     v_allowed boolean;
 BEGIN
     IF explain_override.action_category IS NULL OR explain_override.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
@@ -35,22 +37,22 @@ BEGIN
     IF coalesce(jsonb_typeof(explain_override.scope), '') <> 'object' THEN
         RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
     END IF;
-    v_scope := _normalise_scope(explain_override.pattern_key, explain_override.scope);
-    SELECT c.config -> 'feature_flags' INTO v_flags FROM learning_configs AS c WHERE c.config_key = 'pm_config';
-    v_allowed := _overrides_allowed(v_flags, v_scope);
+    v_scope := learning._normalise_scope(explain_override.pattern_key, explain_override.scope);
+    SELECT c.config -> 'feature_flags' INTO v_flags FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
+    v_allowed := learning._overrides_allowed(v_flags, v_scope);
     SELECT c.generation, g.as_of INTO v_gen, v_gen_as_of
-    FROM override_current AS c JOIN override_generation AS g ON g.generation = c.generation;
+    FROM learning.override_current AS c JOIN learning.override_generation AS g ON g.generation = c.generation;
 
     SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'rank' ORDER BY m.rank)
     INTO v_matches
-    FROM _matching_overrides(v_gen, explain_override.pattern_key, explain_override.action_category, v_scope)
+    FROM learning._matching_overrides(v_gen, explain_override.pattern_key, explain_override.action_category, v_scope)
         WITH ORDINALITY AS m (generation, pattern_key, action_category, scope_mask, scope_values, scope_values_hash,
                               scope_dim_count, lesson_id, lesson_strength, decay_factor, latent_factor_id, size_mult,
                               entry_aggression_mult, exit_aggression_mult, entry_delay_bars, phase1_frac_mult, trim_delay_mult,
                               trail_mult, panic_trigger_mult, signal_thresholds, rank);
     v_win := v_matches -> 0;
     IF v_win IS NOT NULL THEN
-        SELECT l.* INTO v_lesson FROM learning_lessons AS l WHERE l.id = (v_win ->> 'lesson_id')::bigint;
+        SELECT l.* INTO v_lesson FROM learning.learning_lessons AS l WHERE l.id = (v_win ->> 'lesson_id')::bigint;
     END IF;
 
     RETURN jsonb_build_object(
@@ -71,8 +73,11 @@ BEGIN
         'lesson', CASE WHEN v_lesson.id IS NOT NULL THEN jsonb_build_object(
             'id', v_lesson.id, 'scope', v_lesson.scope_values, 'status', v_lesson.status, 'enabled', v_lesson.enabled,
             'effect', v_lesson.effect, 'lesson_strength', v_lesson.lesson_strength, 'edge_raw', v_lesson.edge_raw,
-            'incremental_edge', v_lesson.incremental_edge, 'n', v_lesson.n, 'last_confirmed_at', v_lesson.last_confirmed_at) END,
-        'stats', (SELECT s.stats FROM pattern_scope_stats AS s
+            'incremental_edge', v_lesson.incremental_edge, 'n', v_lesson.n, 'last_confirmed_at', v_lesson.last_confirmed_at,
+            'basis', v_lesson.basis, 'p_value', v_lesson.p_value, 'q_value', v_lesson.q_value, 'shrink_weight', v_lesson.shrink_weight,
+            'confirmed_epoch', v_lesson.confirmed_epoch, 'status_reason', v_lesson.status_reason,
+            'oos_trades', v_lesson.oos_trades, 'oos_excess_rr', v_lesson.oos_excess_rr, 'oos_p', v_lesson.oos_p) END,
+        'stats', (SELECT s.stats FROM learning.pattern_scope_stats AS s
                   WHERE s.pattern_key = explain_override.pattern_key AND s.action_category = explain_override.action_category
                     AND s.scope_mask = (v_win ->> 'scope_mask')::smallint AND s.scope_values_hash = v_win ->> 'scope_values_hash'),
         'decay', CASE WHEN v_lesson.id IS NOT NULL THEN jsonb_build_object(
@@ -82,8 +87,22 @@ BEGIN
             'rule', 'lever = 1 + (lesson lever - 1) * exp(-ln 2 * age / half-life) * lesson_strength') END,
         'factor', (SELECT jsonb_build_object('factor_id', f.factor_id, 'pattern_keys', f.pattern_keys,
                                              'representative_pattern', f.representative_pattern)
-                   FROM learning_latent_factors AS f WHERE f.factor_id = v_win ->> 'latent_factor_id'),
-        'other_matches', coalesce(v_matches - 0, '[]'));
+                   FROM learning.learning_latent_factors AS f WHERE f.factor_id = v_win ->> 'latent_factor_id'),
+        'other_matches', coalesce(v_matches - 0, '[]'),
+        -- lessons of this pattern and category whose scope matches but that give no override, and why
+        'lessons_not_in_force', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('id', l.id, 'scope', l.scope_values, 'status', l.status, 'enabled', l.enabled,
+                                                'reason', CASE WHEN NOT l.enabled THEN 'disabled by an operator' ELSE l.status_reason END)
+                             ORDER BY cardinality(l.scope_dims) DESC, l.id)
+            FROM learning.learning_lessons AS l
+            WHERE l.pattern_key = explain_override.pattern_key AND l.action_category = explain_override.action_category
+              AND v_scope @> l.scope_values AND (l.status <> 'active' OR NOT l.enabled)), '[]'),
+        -- the latest epoch's test of the winning lesson's scope (p, q, self-sufficiency, productivity, shrinkage)
+        'evidence', (SELECT jsonb_agg(to_jsonb(c) - 'scope_values' - 'scope_values_hash' - 'pattern_key' - 'action_category'
+                                      ORDER BY c.kind)
+                     FROM learning.v_lesson_candidates AS c
+                     WHERE c.pattern_key = explain_override.pattern_key AND c.action_category = explain_override.action_category
+                       AND c.scope_mask = (v_win ->> 'scope_mask')::smallint AND c.scope_values_hash = v_win ->> 'scope_values_hash'));
 END;
 $$;
 COMMENT ON FUNCTION learning.explain_override(text, text, jsonb) IS

@@ -21,3 +21,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning.finish_replay(bigint, text) IS 'Closes a replay run as done, or failed with its error.';
 REVOKE ALL ON FUNCTION learning.finish_replay(bigint, text) FROM public;
+GRANT EXECUTE ON FUNCTION learning.finish_replay(bigint, text) TO pglearn_admin;

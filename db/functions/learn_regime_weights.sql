@@ -70,3 +70,4 @@ $$;
 COMMENT ON FUNCTION learning.learn_regime_weights(timestamptz) IS
 'v5.1: moves each regime''s edge-factor weights toward 1 + 0.5 * corr(factor, delta_rr) * confidence, at most learning_rate per run, within [0.5, 1.5].';
 REVOKE ALL ON FUNCTION learning.learn_regime_weights(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.learn_regime_weights(timestamptz) TO pglearn_admin;

@@ -1,31 +1,60 @@
 /*
  * learning.learning_configs_validate() trigger on learning.learning_configs
  *
- * pm_config must keep its documented shape (docs/operations.md): boolean/array feature flags,
- * non-decreasing positive N_min per subset size (the iceberg cube prunes on it), rates in (0, 0.1],
- * and lever bounds that stay inside the hard bounds of roadmap 5.1 (config may only tighten them).
- * The override documents are JSON arrays. Errors: 22023 naming the field.
+ * A config the trigger accepts cannot make a job fail: every tunable is checked for its JSON type and its
+ * range (docs/api.md, "Config"; docs/operations.md), so no reader's cast or arithmetic can raise.
+ *  - config_key is one of pm_config, pattern_strength_overrides, pattern_overrides (checked here, before the
+ *    table's CHECK, so that the error says which keys exist).
+ *  - pattern_strength_overrides / pattern_overrides: JSON arrays (written by materialize_overrides).
+ *  - pm_config: an object with objects feature_flags and tunables; boolean / array-of-strings feature flags;
+ *    n_min.k1_2 .. k7_plus integers in [1, 1e6], non-decreasing with subset size (the iceberg cube prunes on it);
+ *    each tunable of the table below of its type and within its range, required ones present; rr_baseline
+ *    null or within +/- rr_abs_max; half_life_min_hours <= half_life_default_hours <= half_life_max_hours;
+ *    retire_after_epochs >= stale_after_epochs; lever bounds inside the hard bounds of roadmap 5.1 (config
+ *    may only tighten them).
+ *  - The tunables of migration 0004.lessons (fdr_q ... max_subset_size) are required once it is applied
+ *    (learning.lesson_epoch exists) and checked whenever present; min_t_stat and incremental_edge_min, which it
+ *    removes, are checked only when present. An optional tunable left out means its documented default.
+ * Errors: 22023 naming the field, with a HINT giving its domain. Unknown tunable keys are kept untouched.
  */
 CREATE OR REPLACE FUNCTION learning.learning_configs_validate()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     c jsonb := NEW.config;
     t jsonb := NEW.config -> 'tunables';
     v_bad text;
+    v_spec record;
+    v_lessons_schema constant boolean := to_regclass('learning.lesson_epoch') IS NOT NULL;
+    v_rr_max numeric;
     v_hard constant jsonb := '{
         "size_mult": [0.7, 1.3], "entry_aggression_mult": [0.8, 1.2], "exit_aggression_mult": [0.8, 1.2],
         "entry_delay_bars": [0, 5], "phase1_frac_mult": [0.5, 1.5], "trim_delay_mult": [0.5, 2.0],
         "trail_mult": [0.5, 2.0], "panic_trigger_mult": [0.8, 1.2], "signal_threshold": [0.0, 1.0]}';
 BEGIN
+    IF NEW.config_key IS NULL OR NEW.config_key NOT IN ('pm_config', 'pattern_strength_overrides', 'pattern_overrides') THEN
+        RAISE EXCEPTION 'learning_configs.config_key % is unknown', coalesce(quote_literal(left(NEW.config_key, 60)), 'NULL')
+            USING ERRCODE = '22023', HINT = 'The config keys are pm_config, pattern_strength_overrides and pattern_overrides.';
+    END IF;
     IF NEW.config_key <> 'pm_config' THEN
-        IF jsonb_typeof(c) <> 'array' THEN
+        IF coalesce(jsonb_typeof(c), '') <> 'array' THEN
             RAISE EXCEPTION 'learning_configs.% must be a JSON array', NEW.config_key
                 USING ERRCODE = '22023', HINT = 'Override documents are written by learning.materialize_overrides.';
         END IF;
         RETURN NEW;
+    END IF;
+
+    SELECT f INTO v_bad
+    FROM (VALUES (1, '', c), (2, 'feature_flags', c -> 'feature_flags'), (3, 'tunables', t), (4, 'tunables.n_min', t -> 'n_min'),
+                 (5, 'tunables.lever_bounds', t -> 'lever_bounds')) AS o (i, f, v)
+    WHERE coalesce(jsonb_typeof(o.v), '') <> 'object'
+    ORDER BY o.i
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'pm_config% must be a JSON object', CASE WHEN v_bad = '' THEN '' ELSE '.' || v_bad END
+            USING ERRCODE = '22023', HINT = 'pm_config is {"feature_flags": {...}, "tunables": {"n_min": {...}, "lever_bounds": {...}, ...}} (docs/operations.md).';
     END IF;
 
     SELECT f INTO v_bad
@@ -47,53 +76,90 @@ BEGIN
 
     SELECT f INTO v_bad
     FROM unnest(ARRAY['k1_2', 'k3_4', 'k5_6', 'k7_plus']) AS f
-    WHERE coalesce(jsonb_typeof(t #> ARRAY['n_min', f]), '') <> 'number' OR (t #>> ARRAY['n_min', f])::numeric < 1
+    WHERE coalesce(jsonb_typeof(t #> ARRAY['n_min', f]), '') <> 'number'
+       OR (t #>> ARRAY['n_min', f])::numeric NOT BETWEEN 1 AND 1000000
        OR (t #>> ARRAY['n_min', f])::numeric <> trunc((t #>> ARRAY['n_min', f])::numeric)
     LIMIT 1;
     IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'pm_config.tunables.n_min.% must be a positive integer', v_bad
+        RAISE EXCEPTION 'pm_config.tunables.n_min.% must be a positive integer (at most 1000000)', v_bad
             USING ERRCODE = '22023', HINT = 'N_min is the minimum sample count per subset size.';
     END IF;
-    IF NOT ((t #>> '{n_min,k1_2}')::int <= (t #>> '{n_min,k3_4}')::int
-        AND (t #>> '{n_min,k3_4}')::int <= (t #>> '{n_min,k5_6}')::int
-        AND (t #>> '{n_min,k5_6}')::int <= (t #>> '{n_min,k7_plus}')::int) THEN
+    IF NOT ((t #>> '{n_min,k1_2}')::numeric <= (t #>> '{n_min,k3_4}')::numeric
+        AND (t #>> '{n_min,k3_4}')::numeric <= (t #>> '{n_min,k5_6}')::numeric
+        AND (t #>> '{n_min,k5_6}')::numeric <= (t #>> '{n_min,k7_plus}')::numeric) THEN
         RAISE EXCEPTION 'pm_config.tunables.n_min must not decrease with subset size'
             USING ERRCODE = '22023', HINT = 'k1_2 <= k3_4 <= k5_6 <= k7_plus (the aggregation prunes on it).';
     END IF;
 
-    SELECT f INTO v_bad
-    FROM unnest(ARRAY['learning_rate', 'max_step']) AS f
-    WHERE coalesce(jsonb_typeof(t -> f), '') <> 'number' OR (t ->> f)::float NOT BETWEEN 1e-9 AND 0.1 LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'pm_config.tunables.% must be a number in (0, 0.1]', v_bad
-            USING ERRCODE = '22023', HINT = 'Safety comes from small steps: the roadmap default is 0.02.';
+    -- every scalar tunable: type, range (lo exclusive when lo_open), presence; the first offender is named
+    SELECT s.key, s.kind, s.lo, s.lo_open, s.hi, s.hint INTO v_spec
+    FROM (VALUES
+        (1, 'learning_rate', 'number', 0, true, 0.1, true, 'Safety comes from small steps: the roadmap default is 0.02.'),
+        (2, 'max_step', 'number', 0, true, 0.1, true, 'The largest lever step per epoch; default 0.02.'),
+        (3, 'edge_scale', 'number', 0.001, false, 1000000, true, 'edge_raw is divided by it; default 20.'),
+        (4, 'ref_hold_hours', 'number', 0.001, false, 1000000, true, 'The reference hold time of time efficiency; default 24.'),
+        (5, 'edge_min', 'number', 0, false, 1000000, true, 'Edge thresholds are absolute edge_raw values; default 0.5.'),
+        (6, 'incremental_edge_min', 'number', 0, false, 1000000, false, 'Edge thresholds are absolute edge_raw values; default 0.5.'),
+        (7, 'min_t_stat', 'number', 0, false, 1000000, false, 'A t statistic; default 3.0.'),
+        (8, 'rr_abs_max', 'number', 0, true, 1000000, false, 'The bound of every R/R value (rr, counterfactual gains); default 100.'),
+        (9, 'strength_n_full', 'number', 1, false, 1000000000, false, 'The sample size at which a lesson reaches full strength; default 500.'),
+        (10, 'cf_min_n', 'integer', 1, false, 1000000, false, 'Minimum counterfactual sample for an execution lever; default 5.'),
+        (11, 'override_generations_kept', 'integer', 1, false, 1000, false, 'Generations kept for rollback_overrides(); default 5.'),
+        (12, 'regime_min_rows', 'integer', 1, false, 1000000, false, 'Minimum rows per regime for v5.1 weights; default 10.'),
+        (13, 'regime_support_k', 'number', 0, false, 1000000, false, 'Support shrinkage constant of the v5.1 weights; default 20.'),
+        (14, 'half_life_default_hours', 'number', 1, false, 1000000, false, 'Half-life when no fit is possible; default 720.'),
+        (15, 'half_life_min_hours', 'number', 1, false, 1000000, false, 'Lower clamp of fitted half-lives; default 24.'),
+        (16, 'half_life_max_hours', 'number', 1, false, 1000000, false, 'Upper clamp of fitted half-lives; default 8760.'),
+        (17, 'edge_history_full_days', 'integer', 1, false, 36500, false, 'Days of edge history kept at full resolution; default 30.'),
+        (18, 'latent_cut_distance', 'number', 0, true, 2, false, 'The correlation-distance cut of the v5.3 clustering, in (0, 2]; default 0.3.'),
+        (19, 'fdr_q', 'number', 0, true, 0.5, v_lessons_schema, 'The false-discovery rate of the lesson search, in (0, 0.5]; default 0.05.'),
+        (20, 'stale_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is stale; default 2.'),
+        (21, 'retire_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is retired (>= stale_after_epochs); default 8.'),
+        (22, 'edge_window_days', 'integer', 1, false, 365, v_lessons_schema, 'Trailing window of the edge history, 1 to 365 days; default 28.'),
+        (23, 'oos_min_trades', 'integer', 2, false, 1000000, v_lessons_schema, 'Out-of-sample trades before the guard judges a lesson, >= 2; default 30.'),
+        (24, 'oos_p', 'number', 0, true, 0.5, v_lessons_schema, 'The out-of-sample guard''s p threshold, in (0, 0.5]; default 0.05.'),
+        (25, 'max_subset_size', 'integer', 1, false, 10, v_lessons_schema, 'Largest scope subset searched for lessons, 1 to 10; default 4.')
+    ) AS s (i, key, kind, lo, lo_open, hi, required, hint)
+    WHERE CASE
+        WHEN NOT t ? s.key THEN s.required
+        WHEN jsonb_typeof(t -> s.key) <> 'number' THEN true
+        ELSE (t ->> s.key)::numeric < s.lo OR (s.lo_open AND (t ->> s.key)::numeric = s.lo) OR (t ->> s.key)::numeric > s.hi
+            OR (s.kind = 'integer' AND (t ->> s.key)::numeric <> trunc((t ->> s.key)::numeric))
+    END
+    ORDER BY s.i
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pm_config.tunables.% must be % in %, got %', v_spec.key,
+            CASE v_spec.kind WHEN 'integer' THEN 'an integer' ELSE 'a number' END,
+            format('%s%s, %s]', CASE WHEN v_spec.lo_open THEN '(' ELSE '[' END, v_spec.lo, v_spec.hi),
+            coalesce(left((t -> v_spec.key)::text, 40), 'nothing')
+            USING ERRCODE = '22023', HINT = v_spec.hint;
     END IF;
-    SELECT f INTO v_bad
-    FROM unnest(ARRAY['edge_scale', 'ref_hold_hours']) AS f
-    WHERE coalesce(jsonb_typeof(t -> f), '') <> 'number' OR (t ->> f)::float <= 0 LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'pm_config.tunables.% must be a positive number', v_bad
-            USING ERRCODE = '22023', HINT = 'Defaults: edge_scale 20, ref_hold_hours 24.';
-    END IF;
-    SELECT f INTO v_bad
-    FROM unnest(ARRAY['edge_min', 'incremental_edge_min', 'min_t_stat']) AS f
-    WHERE coalesce(jsonb_typeof(t -> f), '') <> 'number' OR (t ->> f)::float < 0 LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'pm_config.tunables.% must be a non-negative number', v_bad
-            USING ERRCODE = '22023', HINT = 'Edge thresholds are absolute edge_raw values.';
-    END IF;
-    IF coalesce(jsonb_typeof(t -> 'rr_baseline'), 'null') NOT IN ('null', 'number') THEN
-        RAISE EXCEPTION 'pm_config.tunables.rr_baseline must be null or a number'
+
+    v_rr_max := coalesce((t ->> 'rr_abs_max')::numeric, 100);
+    IF coalesce(jsonb_typeof(t -> 'rr_baseline'), 'null') NOT IN ('null', 'number')
+        OR abs((t ->> 'rr_baseline')::numeric) > v_rr_max THEN
+        RAISE EXCEPTION 'pm_config.tunables.rr_baseline must be null or a number within +/- rr_abs_max (%), got %',
+            v_rr_max, left((t -> 'rr_baseline')::text, 40)
             USING ERRCODE = '22023', HINT = 'null: the baseline is the mean rr of the category''s closed trades.';
+    END IF;
+    IF NOT (coalesce((t ->> 'half_life_min_hours')::numeric, 24) <= coalesce((t ->> 'half_life_default_hours')::numeric, 720)
+        AND coalesce((t ->> 'half_life_default_hours')::numeric, 720) <= coalesce((t ->> 'half_life_max_hours')::numeric, 8760)) THEN
+        RAISE EXCEPTION 'pm_config.tunables.half_life_min_hours <= half_life_default_hours <= half_life_max_hours does not hold'
+            USING ERRCODE = '22023', HINT = 'Defaults: 24 <= 720 <= 8760 hours.';
+    END IF;
+    IF (t ->> 'retire_after_epochs')::numeric < (t ->> 'stale_after_epochs')::numeric THEN
+        RAISE EXCEPTION 'pm_config.tunables.retire_after_epochs must be >= stale_after_epochs'
+            USING ERRCODE = '22023', HINT = 'A lesson is stale before it is retired; defaults 2 and 8.';
     END IF;
 
     SELECT h.key INTO v_bad
     FROM jsonb_each(v_hard) AS h
     WHERE coalesce(jsonb_typeof(t #> ARRAY['lever_bounds', h.key]), '') <> 'array'
        OR jsonb_array_length(t #> ARRAY['lever_bounds', h.key]) <> 2
-       OR NOT learning.json_number_between(t #> ARRAY['lever_bounds', h.key, '0'], (h.value ->> 0)::float, (h.value ->> 1)::float)
-       OR NOT learning.json_number_between(t #> ARRAY['lever_bounds', h.key, '1'], (h.value ->> 0)::float, (h.value ->> 1)::float)
-       OR (t #>> ARRAY['lever_bounds', h.key, '0'])::float > (t #>> ARRAY['lever_bounds', h.key, '1'])::float
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(t #> ARRAY['lever_bounds', h.key]) AS e
+                  WHERE jsonb_typeof(e) <> 'number' OR (e #>> '{}')::numeric NOT BETWEEN (h.value ->> 0)::numeric AND (h.value ->> 1)::numeric)
+       OR (t #>> ARRAY['lever_bounds', h.key, '0'])::numeric > (t #>> ARRAY['lever_bounds', h.key, '1'])::numeric
     ORDER BY h.key
     LIMIT 1;
     IF v_bad IS NOT NULL THEN
@@ -105,7 +171,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.learning_configs_validate() IS
-'Trigger: keeps pm_config in its documented shape and the lever bounds inside the hard bounds; 22023 names the field.';
+'Trigger: rejects an unknown config_key and keeps pm_config in its documented shape, every tunable of its type and within its range (docs/api.md, "Config"); 22023 names the field.';
 REVOKE ALL ON FUNCTION learning.learning_configs_validate() FROM public;
 
 CREATE OR REPLACE TRIGGER learning_configs_validate

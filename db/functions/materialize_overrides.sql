@@ -82,3 +82,4 @@ $$;
 COMMENT ON FUNCTION learning.materialize_overrides(timestamptz) IS
 'Decays active lessons, merges them within latent factors, writes a new override generation and swaps it in atomically; returns its size.';
 REVOKE ALL ON FUNCTION learning.materialize_overrides(timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.materialize_overrides(timestamptz) TO pglearn_admin;

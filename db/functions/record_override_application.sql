@@ -2,26 +2,80 @@
  * learning.record_override_application(pattern_key, action_category, scope, result) -> bigint
  *
  * Telemetry path for reads served by a hot standby: resolve_overrides cannot write there (its result says
- * "telemetry": "read_only"), so the PM forwards the result to the primary with this call.
+ * "telemetry": "read_only"), so the PM forwards the result to the primary with this call. The arguments are
+ * checked as resolve_overrides checks its own, and result must have the shape resolve_overrides returns.
+ * Errors (nothing written):
+ *   22023  pattern_key malformed or longer than 200 characters; action_category not entry/add/trim/exit;
+ *          scope not a JSON object; result not an object with "levers" and "controls" objects, or its
+ *          "generation" / "applied.strength.lesson_id" / "applied.execution.lesson_id" not null or a
+ *          positive integer (<= 9223372036854775807)
  */
 CREATE OR REPLACE FUNCTION learning.record_override_application(
     pattern_key text, action_category text, scope jsonb, result jsonb
 )
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
+DECLARE
+    v_bad text;
+    v_id bigint;
+BEGIN
+    IF record_override_application.pattern_key IS NULL OR length(record_override_application.pattern_key) > 200
+        OR record_override_application.pattern_key !~ '^(pm|dm)(\.[A-Za-z0-9_-]+)+$' THEN
+        RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(record_override_application.pattern_key, 60)), 'NULL')
+            USING ERRCODE = '22023',
+                  HINT = 'pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters, e.g. pm.uptrend.S1.buy_flag.';
+    END IF;
+    IF record_override_application.action_category IS NULL
+        OR record_override_application.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
+        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(left(record_override_application.action_category, 60)), 'NULL')
+            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
+    END IF;
+    IF coalesce(jsonb_typeof(record_override_application.scope), '') <> 'object' THEN
+        RAISE EXCEPTION 'scope must be a JSON object, got %', coalesce(jsonb_typeof(record_override_application.scope), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Pass the scope the result was resolved for.';
+    END IF;
+    IF coalesce(jsonb_typeof(result), '') <> 'object' THEN
+        RAISE EXCEPTION 'result must be a JSON object, got %', coalesce(jsonb_typeof(result), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Forward the document resolve_overrides returned, unchanged.';
+    END IF;
+    SELECT f INTO v_bad FROM unnest(ARRAY['levers', 'controls']) AS f
+    WHERE coalesce(jsonb_typeof(result -> f), '') <> 'object' LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'result.% must be a JSON object', v_bad
+            USING ERRCODE = '22023', HINT = 'Forward the document resolve_overrides returned, unchanged.';
+    END IF;
+    SELECT p INTO v_bad
+    FROM unnest(ARRAY['generation', 'applied.strength.lesson_id', 'applied.execution.lesson_id']) AS p
+    WHERE coalesce(jsonb_typeof(result #> string_to_array(p, '.')), 'null') <> 'null'
+      AND NOT (jsonb_typeof(result #> string_to_array(p, '.')) = 'number'
+               AND (result #>> string_to_array(p, '.'))::numeric = trunc((result #>> string_to_array(p, '.'))::numeric)
+               AND (result #>> string_to_array(p, '.'))::numeric BETWEEN 1 AND 9223372036854775807)
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'result.% must be null or a positive integer', v_bad
+            USING ERRCODE = '22023', HINT = 'Forward the document resolve_overrides returned, unchanged.';
+    END IF;
+    IF jsonb_typeof(result #> '{applied,strength}') NOT IN ('object', 'null')
+        OR jsonb_typeof(result #> '{applied,execution}') NOT IN ('object', 'null') THEN
+        RAISE EXCEPTION 'result.applied.strength and result.applied.execution must be objects or null'
+            USING ERRCODE = '22023', HINT = 'Forward the document resolve_overrides returned, unchanged.';
+    END IF;
+
     INSERT INTO learning.override_application (pattern_key, action_category, generation, strength_lesson_id, execution_lesson_id,
                                                scope, before, after, source)
     VALUES (record_override_application.pattern_key, record_override_application.action_category,
             (result ->> 'generation')::bigint, (result #>> '{applied,strength,lesson_id}')::bigint,
             (result #>> '{applied,execution,lesson_id}')::bigint, record_override_application.scope,
             '{}', jsonb_build_object('levers', result -> 'levers', 'controls', result -> 'controls'), 'client')
-    RETURNING id
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END;
 $$;
 COMMENT ON FUNCTION learning.record_override_application(text, text, jsonb, jsonb) IS
-'Records a resolve_overrides result served by a read-only standby, on the primary (telemetry source = client).';
+'Records a resolve_overrides result served by a read-only standby, on the primary (telemetry source = client). Errors: 22023 (docs/api.md).';
 REVOKE ALL ON FUNCTION learning.record_override_application(text, text, jsonb, jsonb) FROM public;
 GRANT EXECUTE ON FUNCTION learning.record_override_application(text, text, jsonb, jsonb) TO pglearn_pm;

@@ -15,7 +15,11 @@
  * Returns {"levers", "controls", "applied": {"strength", "execution"}, "generation", "telemetry"}; with no
  * match the inputs come back unchanged. An application is recorded in override_application, except on a
  * read-only hot standby or in a read-only transaction, where "telemetry" says "read_only" and nothing is written.
- * Errors: 22023 naming the invalid argument field.
+ * Errors: 22023 naming the invalid argument field, checked before any lookup (so also when nothing matches):
+ * pattern_key malformed or longer than 200 characters; action_category not entry/add/trim/exit; scope not an
+ * object, or an integer dimension of the namespace (bucket_rank_position) not an integer (a number or a digit
+ * string) in [min_value, 1000000]; base_levers not an object or A_value / E_value / position_size_frac not a
+ * number in [0, 1]; plan_controls not an object or one of the controls acted on not a number within +/- 1e6.
  */
 CREATE OR REPLACE FUNCTION learning.resolve_overrides(
     pattern_key text,
@@ -28,13 +32,13 @@ RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_flags jsonb;
     v_gen bigint;
     v_scope jsonb := resolve_overrides.scope;
-    r runtime_override%ROWTYPE;
+    r learning.runtime_override%ROWTYPE;
     v_levers jsonb;
     v_controls jsonb;
     v_strength jsonb;
@@ -42,16 +46,37 @@ DECLARE
     v_bad text;
     v_telemetry text := 'none';
 BEGIN
-    IF resolve_overrides.pattern_key IS NULL OR resolve_overrides.pattern_key !~ '^(pm|dm)(\.[A-Za-z0-9_-]+)+$' THEN
-        RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(resolve_overrides.pattern_key), 'NULL')
-            USING ERRCODE = '22023', HINT = 'pm. or dm. followed by dot-separated parts, e.g. pm.uptrend.S1.buy_flag.';
+    IF resolve_overrides.pattern_key IS NULL OR length(resolve_overrides.pattern_key) > 200
+        OR resolve_overrides.pattern_key !~ '^(pm|dm)(\.[A-Za-z0-9_-]+)+$' THEN
+        RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(resolve_overrides.pattern_key, 60)), 'NULL')
+            USING ERRCODE = '22023',
+                  HINT = 'pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters, e.g. pm.uptrend.S1.buy_flag.';
     END IF;
     IF resolve_overrides.action_category IS NULL OR resolve_overrides.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
-        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(resolve_overrides.action_category), 'NULL')
+        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(left(resolve_overrides.action_category, 60)), 'NULL')
             USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
     END IF;
     IF coalesce(jsonb_typeof(v_scope), '') <> 'object' THEN
         RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
+    END IF;
+    -- integer dimensions: only a scope holding a number that is not a plain integer in [1, 1e6] or a digit
+    -- string is looked at closely (the usual scope costs one jsonpath test)
+    IF jsonb_path_exists(v_scope, '$.* ? ((@.type() == "number" && (@ < 1 || @ > 1000000 || @ != @.floor()))
+                                         || (@.type() == "string" && @ like_regex "^[0-9]+$"))') THEN
+        SELECT d.dim_name || ' = ' || left((v_scope -> d.dim_name)::text, 40) INTO v_bad
+        FROM learning.scope_dimension AS d
+        WHERE d.namespace = split_part(resolve_overrides.pattern_key, '.', 1) AND d.json_type = 'integer'
+          AND v_scope ? d.dim_name
+          AND NOT learning._scope_value_ok(
+              CASE WHEN jsonb_typeof(v_scope -> d.dim_name) = 'string' AND (v_scope ->> d.dim_name) ~ '^[0-9]{1,7}$'
+                   THEN to_jsonb((v_scope ->> d.dim_name)::numeric) ELSE v_scope -> d.dim_name END,
+              d.json_type, d.min_value, d.allowed_values)
+        ORDER BY d.bit
+        LIMIT 1;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'scope.% is invalid: expected an integer in the registry''s range', v_bad
+                USING ERRCODE = '22023', HINT = 'Integer scope dimensions (bucket_rank_position) are integers from min_value to 1000000.';
+        END IF;
     END IF;
     IF coalesce(jsonb_typeof(base_levers), '') <> 'object' THEN
         RAISE EXCEPTION 'base_levers must be a JSON object' USING ERRCODE = '22023',
@@ -61,29 +86,36 @@ BEGIN
     WHERE coalesce(jsonb_typeof(base_levers -> f), '') <> 'number' LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'base_levers.% must be a number', v_bad USING ERRCODE = '22023',
-            HINT = 'base_levers is {"A_value": .., "E_value": .., "position_size_frac": ..}.';
+            HINT = 'base_levers is {"A_value": .., "E_value": .., "position_size_frac": ..}, each a number in [0, 1].';
+    END IF;
+    SELECT f INTO v_bad FROM unnest(ARRAY['A_value', 'E_value', 'position_size_frac']) AS f
+    WHERE (base_levers ->> f)::numeric NOT BETWEEN 0 AND 1 LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'base_levers.% = % is out of range', v_bad, left((base_levers -> v_bad)::text, 40) USING ERRCODE = '22023',
+            HINT = 'base_levers is {"A_value": .., "E_value": .., "position_size_frac": ..}, each a number in [0, 1].';
     END IF;
     IF coalesce(jsonb_typeof(plan_controls), '') <> 'object' THEN
         RAISE EXCEPTION 'plan_controls must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass ''{}'' when the plan has no controls.';
     END IF;
     SELECT e.key INTO v_bad FROM jsonb_each(plan_controls) AS e
     WHERE e.key IN ('entry_delay_bars', 'phase1_frac', 'trim_delay', 'trail_speed', 'panic_trigger', 'min_ts_for_add', 'min_ox_for_trim')
-      AND jsonb_typeof(e.value) <> 'number'
+      AND (jsonb_typeof(e.value) <> 'number' OR abs((e.value #>> '{}')::numeric) > 1000000)
     LIMIT 1;
     IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'plan_controls.% must be a number', v_bad USING ERRCODE = '22023', HINT = 'Controls the overrides act on are numeric.';
+        RAISE EXCEPTION 'plan_controls.% must be a number within +/- 1e6, got %', v_bad, left((plan_controls -> v_bad)::text, 40)
+            USING ERRCODE = '22023', HINT = 'Controls the overrides act on are numbers within +/- 1000000.';
     END IF;
 
-    SELECT c.config -> 'feature_flags' INTO v_flags FROM learning_configs AS c WHERE c.config_key = 'pm_config';
-    SELECT c.generation INTO v_gen FROM override_current AS c;
+    SELECT c.config -> 'feature_flags' INTO v_flags FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
+    SELECT c.generation INTO v_gen FROM learning.override_current AS c;
     IF v_gen IS NOT NULL
-        AND _overrides_allowed(v_flags, v_scope)
+        AND learning._overrides_allowed(v_flags, v_scope)
     THEN
         IF jsonb_path_exists(v_scope, '$.* ? (@.type() == "string" && @ like_regex "^[0-9]+$")') THEN
-            v_scope := _normalise_scope(resolve_overrides.pattern_key, v_scope);
+            v_scope := learning._normalise_scope(resolve_overrides.pattern_key, v_scope);
         END IF;
         SELECT m.* INTO r
-        FROM _matching_overrides(v_gen, resolve_overrides.pattern_key, resolve_overrides.action_category, v_scope) AS m
+        FROM learning._matching_overrides(v_gen, resolve_overrides.pattern_key, resolve_overrides.action_category, v_scope) AS m
         LIMIT 1;
     END IF;
     IF r.lesson_id IS NULL THEN
@@ -121,7 +153,7 @@ BEGIN
     IF pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean THEN
         v_telemetry := 'read_only';  -- a hot standby or a read-only transaction: answer without writing
     ELSE
-        INSERT INTO override_application (pattern_key, action_category, generation, strength_lesson_id, execution_lesson_id,
+        INSERT INTO learning.override_application (pattern_key, action_category, generation, strength_lesson_id, execution_lesson_id,
                                           scope, before, after)
         VALUES (resolve_overrides.pattern_key, resolve_overrides.action_category, v_gen, r.lesson_id,
                 CASE WHEN v_execution IS NOT NULL THEN r.lesson_id END, resolve_overrides.scope,

@@ -25,3 +25,4 @@ END;
 $$;
 COMMENT ON FUNCTION learning.rollback_overrides() IS 'Puts the previous override generation back in force atomically; returns its number.';
 REVOKE ALL ON FUNCTION learning.rollback_overrides() FROM public;
+GRANT EXECUTE ON FUNCTION learning.rollback_overrides() TO pglearn_admin;

@@ -56,3 +56,4 @@ $$;
 COMMENT ON FUNCTION learning.run_replay_step(bigint, timestamptz) IS
 'One walk-forward step: scores the previous generation out of sample, runs the learning cycle as of the step, snapshots the lessons.';
 REVOKE ALL ON FUNCTION learning.run_replay_step(bigint, timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.run_replay_step(bigint, timestamptz) TO pglearn_admin;

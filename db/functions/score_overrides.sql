@@ -49,17 +49,18 @@ BEGIN
     ),
     per_override AS (
         SELECT m.pattern_key, m.action_category, m.scope_mask, m.scope_values_hash,
-               count(*)::int AS trades, sum(m.rr) AS sum_rr, sum(m.size_mult * m.rr) AS sum_size_rr
+               count(*)::int AS trades, sum(m.rr) AS sum_rr, sum(m.rr * m.rr) AS sum_rr2, sum(m.size_mult * m.rr) AS sum_size_rr
         FROM matched AS m
         GROUP BY m.pattern_key, m.action_category, m.scope_mask, m.scope_values_hash
     )
     INSERT INTO override_score AS s (
         generation, pattern_key, action_category, scope_mask, scope_values_hash, scope_values, lesson_id, size_mult,
-        window_from, window_to, trades_matched, matched_sum_rr, matched_sum_size_rr, pattern_trades, pattern_sum_rr
+        window_from, window_to, trades_matched, matched_sum_rr, matched_sum_size_rr, pattern_trades, pattern_sum_rr, matched_sum_rr2
     )
     SELECT o.generation, o.pattern_key, o.action_category, o.scope_mask, o.scope_values_hash, o.scope_values, o.lesson_id,
            o.size_mult, score_overrides.window_from, score_overrides.window_to,
-           coalesce(m.trades, 0), coalesce(m.sum_rr, 0), coalesce(m.sum_size_rr, 0), coalesce(p.trades, 0), coalesce(p.sum_rr, 0)
+           coalesce(m.trades, 0), coalesce(m.sum_rr, 0), coalesce(m.sum_size_rr, 0), coalesce(p.trades, 0), coalesce(p.sum_rr, 0),
+           coalesce(m.sum_rr2, 0)
     FROM runtime_override AS o
     LEFT JOIN per_override AS m
         ON m.pattern_key = o.pattern_key AND m.action_category = o.action_category
@@ -70,7 +71,7 @@ BEGIN
     SET lesson_id = excluded.lesson_id, size_mult = excluded.size_mult, window_from = excluded.window_from,
         window_to = excluded.window_to, trades_matched = excluded.trades_matched, matched_sum_rr = excluded.matched_sum_rr,
         matched_sum_size_rr = excluded.matched_sum_size_rr, pattern_trades = excluded.pattern_trades,
-        pattern_sum_rr = excluded.pattern_sum_rr, scored_at = now();
+        pattern_sum_rr = excluded.pattern_sum_rr, matched_sum_rr2 = excluded.matched_sum_rr2, scored_at = now();
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     RETURN v_rows;
 END;
@@ -78,3 +79,4 @@ $$;
 COMMENT ON FUNCTION learning.score_overrides(bigint, timestamptz, timestamptz) IS
 'Scores each override of a generation on the trades closed in (window_from, window_to]: matches, mean rr vs the pattern, size-lever uplift.';
 REVOKE ALL ON FUNCTION learning.score_overrides(bigint, timestamptz, timestamptz) FROM public;
+GRANT EXECUTE ON FUNCTION learning.score_overrides(bigint, timestamptz, timestamptz) TO pglearn_admin;

@@ -33,3 +33,4 @@ $$;
 COMMENT ON FUNCTION learning.start_replay(timestamptz, timestamptz, interval) IS
 'Opens a walk-forward replay and returns its run_id (then run_replay_step per step, then finish_replay).';
 REVOKE ALL ON FUNCTION learning.start_replay(timestamptz, timestamptz, interval) FROM public;
+GRANT EXECUTE ON FUNCTION learning.start_replay(timestamptz, timestamptz, interval) TO pglearn_admin;

@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION learning.validate()
 RETURNS TABLE (check_name text, ok boolean, detail text)
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
     WITH counts AS (
         SELECT
@@ -55,8 +55,9 @@ AS $$
                   (SELECT count(*) FROM learning.override_application WHERE applied_at > now() - interval '24 hours'))
     FROM counts AS c
     UNION ALL
-    SELECT 'no_failed_jobs', count(*) FILTER (WHERE j.status = 'failed') = 0,
-           format('%s job runs in the last 24 h, %s failed', count(*), count(*) FILTER (WHERE j.status = 'failed'))
+    SELECT 'no_failed_jobs', count(*) FILTER (WHERE j.status IN ('failed', 'interrupted')) = 0,
+           format('%s job runs in the last 24 h, %s failed, %s interrupted', count(*), count(*) FILTER (WHERE j.status = 'failed'),
+                  count(*) FILTER (WHERE j.status = 'interrupted'))
     FROM learning.job_runs AS j WHERE j.started_at > now() - interval '24 hours'
     UNION ALL
     SELECT 'meta_learning_populated',
@@ -74,4 +75,4 @@ AS $$
 $$;
 COMMENT ON FUNCTION learning.validate() IS 'Health checks: one row per roadmap section-7 success criterion (check_name, ok, detail).';
 REVOKE ALL ON FUNCTION learning.validate() FROM public;
-GRANT EXECUTE ON FUNCTION learning.validate() TO pglearn_reader;
+GRANT EXECUTE ON FUNCTION learning.validate() TO pglearn_reader;  -- and so to pglearn_admin, a member

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +11,46 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from .errors import translate
+from .errors import InvalidValue, translate
+
+# The domains the database checks at the door (docs/api.md, "Domains"); the client checks the cheap ones before
+# sending, with the same SQLSTATE (22023, pglearn.InvalidValue) and a field-naming message.
+PATTERN_KEY_RE = re.compile(r"(pm|dm)(\.[A-Za-z0-9_-]+)+")
+TEXT_MAX = 200
+
+
+def _check_text(field: str, value: object) -> None:
+    if not isinstance(value, str) or not value or len(value) > TEXT_MAX or "\x00" in value:
+        raise InvalidValue(f"{field} must be a non-empty string of at most {TEXT_MAX} characters without NUL",
+                           hint="Use the PM's identifiers as logged.")
+
+
+def _check_pattern_key(value: object) -> None:
+    if not isinstance(value, str) or len(value) > TEXT_MAX or not PATTERN_KEY_RE.fullmatch(value):
+        shown = repr(value[:60]) if isinstance(value, str) else repr(value)
+        raise InvalidValue(f"pattern_key {shown} is malformed",
+                           hint="pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters.")
+
+
+def _check_finite(field: str, value: object) -> None:
+    """JSON has no NaN or Infinity: a non-finite float anywhere in a document is refused here, naming its path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidValue(f"{field} must be a finite number, got {value}", hint="JSON numbers are finite.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(f"{field}.{key}", item)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_finite(f"{field}[{i}]", item)
+
+
+def _normalise_scope(scope: object) -> object:
+    """A Python float with an integral value (1.0) for a scope dimension is sent as the integer (1), as the
+    database stores it; anything else goes as given for the database to judge."""
+    if not isinstance(scope, dict):
+        return scope
+    _check_finite("scope", scope)
+    return {k: int(v) if isinstance(v, float) and v.is_integer() and abs(v) <= 1_000_000 else v for k, v in scope.items()}
 
 STATUS_TABLES = (
     "action_log",
@@ -87,6 +128,10 @@ class Client:
         ts: datetime | None = None,
     ) -> int:
         """learning.log_action: store one action, return its id."""
+        _check_text("position_id", position_id)
+        _check_pattern_key(pattern_key)
+        scope = _normalise_scope(scope)
+        _check_finite("controls", controls)
         return self._one(
             "SELECT learning.log_action(%s, %s, %s, %s, %s, coalesce(%s::timestamptz, now()))",
             (position_id, pattern_key, action_type, Jsonb(scope), Jsonb(controls), ts),
@@ -96,6 +141,9 @@ class Client:
         self, position_id: str, rr: float, closed_at: datetime | None = None, details: dict | None = None
     ) -> None:
         """learning.close_trade: record the realized R/R (and counterfactuals) of a position."""
+        _check_text("position_id", position_id)
+        if details is not None:
+            _check_finite("details", details)
         self._one(
             "SELECT learning.close_trade(%s, %s, coalesce(%s::timestamptz, now()), %s)",
             (position_id, rr, closed_at, Jsonb(details if details is not None else {})),
@@ -124,6 +172,10 @@ class Client:
         self, pattern_key: str, action_category: str, scope: dict, base_levers: dict, plan_controls: dict | None = None
     ) -> Resolution:
         """resolve_overrides: the most specific matching override applied to base levers and plan controls."""
+        _check_pattern_key(pattern_key)
+        scope = _normalise_scope(scope)
+        _check_finite("base_levers", base_levers)
+        _check_finite("plan_controls", plan_controls)
         doc = self._one(
             "SELECT learning.resolve_overrides(%s, %s, %s, %s, %s)",
             (pattern_key, action_category, Jsonb(scope), Jsonb(base_levers), Jsonb(plan_controls or {})),
@@ -136,6 +188,8 @@ class Client:
 
     def explain_override(self, pattern_key: str, action_category: str, scope: dict) -> dict:
         """learning.explain_override: which override would apply to this scope, and why."""
+        _check_pattern_key(pattern_key)
+        scope = _normalise_scope(scope)
         return self._one("SELECT learning.explain_override(%s, %s, %s)", (pattern_key, action_category, Jsonb(scope)))
 
     def score_overrides(self, generation: int, window_from: datetime, window_to: datetime) -> int:

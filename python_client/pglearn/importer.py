@@ -8,12 +8,16 @@ trades.jsonl, one closed position per line:
 
 Rows go through COPY into learning.action_log and learning.completed_trades, so the same triggers validate
 them as learning.log_action / learning.close_trade. Both files load in one transaction: the first bad line
-raises ImportLineError (file, line number, reason, SQLSTATE) and nothing of the batch stays.
+raises ImportLineError (file, line number, reason, SQLSTATE) and nothing of the batch stays. A line that is not
+valid UTF-8 (22021), holds a NUL character (22021; PostgreSQL text cannot), is not JSON (22P02) or holds NaN or
+Infinity (22023; JSON has no such numbers) is refused here, before anything is sent.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
 from pathlib import Path
 
@@ -34,22 +38,51 @@ class ImportLineError(PglearnError):
         self.path, self.line, self.reason = path, line, reason
 
 
+def check_readable(*paths: Path) -> None:
+    """OSError (one line: the file and why) unless every path is a readable regular file."""
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file" if not path.exists() else "not a regular file", str(path))
+        if not os.access(path, os.R_OK):
+            raise PermissionError(13, "not readable", str(path))
+
+
+def _non_finite(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_non_finite(v) for v in value)
+    return False
+
+
 def _records(path: Path, fields: dict):
-    """(line number, record) per non-blank line; ImportLineError on bad JSON or a missing/mistyped field."""
-    with path.open(encoding="utf-8") as fh:
-        for no, text in enumerate(fh, start=1):
+    """(line number, record) per non-blank line; ImportLineError on bad encoding or JSON or a missing/mistyped field."""
+    with path.open("rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ImportLineError(path, no, f"not valid UTF-8 (byte {exc.start + 1})", "22021") from None
             if not text.strip():
                 continue
+            if "\x00" in text or "\\u0000" in text:
+                raise ImportLineError(path, no, "holds a NUL character, which PostgreSQL text cannot store", "22021")
             try:
                 rec = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise ImportLineError(path, no, f"not valid JSON: {exc.msg} (column {exc.colno})", "22P02") from None
+            except RecursionError:
+                raise ImportLineError(path, no, "not valid JSON: nested too deeply", "22P02") from None
             if not isinstance(rec, dict):
                 raise ImportLineError(path, no, "a line must be one JSON object", "22023")
             for name, typ in fields.items():
                 if not isinstance(rec.get(name), typ) or isinstance(rec.get(name), bool):
                     raise ImportLineError(path, no, f"field {name} is missing or not a {getattr(typ, '__name__', 'number')}",
                                           "22023")
+            if _non_finite(rec):
+                raise ImportLineError(path, no, "holds NaN or Infinity: every number must be finite", "22023")
             yield no, rec
 
 
@@ -78,6 +111,7 @@ def _copy_lines(conn: psycopg.Connection, path: Path, table: str, columns: str, 
 def import_history(conn: psycopg.Connection, actions: Path, trades: Path) -> dict:
     """Load both files in one transaction of conn; returns {"actions": n, "trades": n}."""
     actions, trades = Path(actions), Path(trades)
+    check_readable(actions, trades)
     with conn.transaction():
         n_actions = _copy_lines(conn, actions, "action_log", "position_id, ts, pattern_key, action_type, action_category, scope, controls", (
             (no, (r["position_id"], r["ts"], r["pattern_key"], r["action_type"], r.get("action_category"),

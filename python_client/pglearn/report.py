@@ -19,6 +19,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from . import quality
+
 LEVERS = ("size_mult", "entry_aggression_mult", "exit_aggression_mult")
 BASE_LEVERS = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}
 HALF_LIFE_CAP = 8760  # tunables.half_life_max_hours: what a non-decaying edge is fitted to
@@ -30,45 +32,31 @@ def _rows(conn: psycopg.Connection, sql: str, params: tuple = ()) -> list[dict]:
         return cur.execute(sql, params).fetchall()
 
 
-def _lever(effect: dict, name: str):
-    for group in ("capital_levers", "execution_levers"):
-        if name in (effect.get(group) or {}):
-            return effect[group][name]
-    return None
+_lever = quality.lever_value
 
 
-def _check_planted(conn: psycopg.Connection, p: dict, lessons: list[dict]) -> dict:
-    """Did the stack learn planted effect p? Returns the verdict and the lesson that shows it."""
+def _check_planted(p: dict, measured: dict, lessons: list[dict], factors: dict[str, str | None]) -> dict:
+    """Did the stack learn planted effect p at its exact scope? The verdict is pglearn.quality's: an active lesson
+    at exactly the planted scope whose lever moved the expected way. The lesson shown is that one (whatever its
+    status), else the pattern's lesson nearest to the planted scope."""
     exp = p["expect"]
-    mine = [les for les in lessons if les["pattern_key"] == p["pattern_key"] and les["action_category"] == p["action_category"]]
     out = {"key": p["key"], "pattern_key": p["pattern_key"], "planted_scope": p["scope"], "effect": p["effect"],
-           "expect": exp, "learned": False, "lesson": None}
+           "expect": exp, "learned": bool(measured["recalled"] and measured["direction_ok"]), "measured": measured,
+           "exact": measured["lesson_id"] is not None, "lesson": None}
+    by_id = {les["id"]: les for les in lessons}
+    if measured["lesson_id"] is not None:
+        out["lesson"] = by_id.get(measured["lesson_id"])
+    else:
+        mine = [les for les in lessons if les["pattern_key"] == p["pattern_key"]
+                and les["action_category"] == p["action_category"]]
+        want = {(k, str(v)) for k, v in p["scope"].items()}
+        if mine:  # active first, then the fewest (dim, value) pairs differing from the planted scope
+            out["lesson"] = min(mine, key=lambda les: (
+                les["status"] != "active", len(want ^ {(k, str(v)) for k, v in les["scope_values"].items()}),
+                -abs(les["edge_raw"] or 0)))
     if "same_factor_as" in exp:
-        row = _rows(conn, "SELECT factor_id, pattern_keys FROM learning.learning_latent_factors"
-                          " WHERE %s = ANY (pattern_keys) AND %s = ANY (pattern_keys)", (p["pattern_key"], exp["same_factor_as"]))
-        out["learned"] = bool(row)
-        out["factor"] = row[0]["factor_id"] if row else None
-        out["lesson"] = mine[0] if mine else None
-        return out
-    # lessons on the planted scope or a narrower one (its scope contains every planted dim)
-    on_scope = [les for les in mine if all(les["scope_values"].get(k) == v for k, v in p["scope"].items())]
-    if "half_life" in exp:  # finite: below the 8,760 h cap that a non-decaying edge gets
-        fitted = [les for les in mine if les["decay_halflife_hours"] < HALF_LIFE_CAP]
-        out["learned"] = bool(fitted)
-        out["lesson"] = min(fitted, key=lambda les: les["decay_halflife_hours"]) if fitted else (mine[0] if mine else None)
-        return out
-    want_up = exp["direction"] == "up"
-    neutral = 0 if exp["lever"] == "entry_delay_bars" else 1
-
-    def right_way(les: dict) -> bool:
-        v = _lever(les["effect"], exp["lever"])
-        return v is not None and (v > neutral if want_up else v < neutral)
-
-    good = [les for les in on_scope if right_way(les)]
-    pick = good or on_scope
-    if pick:
-        out["lesson"] = min(pick, key=lambda les: (len(les["scope_values"]), -abs(les["edge_raw"] or 0)))
-    out["learned"] = bool(good)
+        out["factor"] = factors.get(p["pattern_key"])
+        out["same_factor"] = out["factor"] is not None and out["factor"] == factors.get(exp["same_factor_as"])
     return out
 
 
@@ -90,10 +78,14 @@ def collect(conn: psycopg.Connection) -> dict:
                           " lesson_strength, decay_halflife_hours, latent_factor_id, scope_values_hash"
                           " FROM learning.learning_lessons ORDER BY abs(edge_raw) DESC NULLS LAST, id")
     planted = synth[0]["planted"] if synth else []
-    checks = [_check_planted(conn, p, lessons) for p in planted]
-    planted_patterns = {p["pattern_key"] for p in planted} | {p["expect"]["same_factor_as"] for p in planted
-                                                                if "same_factor_as" in p["expect"]}
-    unplanted = [les for les in lessons if les["pattern_key"] not in planted_patterns]
+    measured = quality.measure(conn)  # resolve calls inside, rolled back
+    factors = {k: f for f, keys in conn.execute("SELECT factor_id, pattern_keys FROM learning.learning_latent_factors")
+               for k in keys}
+    checks = [_check_planted(p, m, lessons, factors) for p, m in zip(planted, measured["effects"])]
+    planted_keys = {quality.effect_key(p["pattern_key"], p["action_category"], p["scope"]) for p in planted}
+    # lessons in force that are not a planted effect at its exact scope (the FDR's false discoveries)
+    unplanted = [les for les in lessons if les["status"] == "active"
+                 and quality.effect_key(les["pattern_key"], les["action_category"], les["scope_values"]) not in planted_keys]
 
     calls = []
     for p in planted:
@@ -122,8 +114,11 @@ def collect(conn: psycopg.Connection) -> dict:
                              " ORDER BY s.lesson_id, st.as_of", (run[0]["run_id"],)):
             trajectories.setdefault(r["lesson_id"], []).append((r["as_of"], r["effect"]))
     decays = []
-    decaying = sorted((les for les in lessons if les["decay_halflife_hours"] < HALF_LIFE_CAP), key=lambda les: les["decay_halflife_hours"])
-    for les in decaying[:6]:
+    fading_ids = [c["lesson"]["id"] for c in checks if c["lesson"] and "half_life_truth_hours" in c["measured"]]
+    decaying = [les for les in lessons if les["id"] in fading_ids] + sorted(
+        (les for les in lessons if les["decay_halflife_hours"] < HALF_LIFE_CAP and les["id"] not in fading_ids),
+        key=lambda les: les["decay_halflife_hours"])
+    for les in decaying[:6]:  # the fading effect's lesson first, then the shortest half-lives
         pts = _rows(conn, "SELECT ts, edge_raw FROM learning.learning_edge_history WHERE pattern_key = %s AND action_category = %s"
                           " AND scope_signature = %s ORDER BY ts", (les["pattern_key"], les["action_category"],
                                                                      les["scope_values_hash"]))
@@ -134,6 +129,7 @@ def collect(conn: psycopg.Connection) -> dict:
         "replay": run[0] if run else None,
         "steps": steps,
         "job_seconds": {k: round(v / 1000, 2) for k, v in job_ms.items()},
+        "quality": measured,
         "planted": checks,
         "lessons": lessons,
         "unplanted": unplanted,
@@ -176,16 +172,33 @@ def render_text(rep: dict) -> str:
     if r:
         out.append(f"Replay run {r['run_id']}: {r['replay_from']:%Y-%m-%d} .. {r['replay_to']:%Y-%m-%d} step {r['step']},"
                    f" {len(rep['steps'])} steps, status {r['status']}")
-    out.append("\n== Planted effects vs what was learned")
+    q = rep["quality"]
+    if s:
+        out.append("\n== Quality against the planted truth (pglearn.quality; bench/bench_quality.py runs it on 3 seeds)")
+        out += ["  " + line for line in quality.summary_lines(q)]
+    else:
+        out.append("\n== Quality: no synthetic market, no planted truth (an imported history)")
+        out.append(f"  active lessons {q['active']}; OOS signed excess R/trade of all applied overrides"
+                   f" {quality.num(q['oos_per_trade'])} ({q['oos_trades']} trades)")
+    out.append("\n== Planted effects vs what was learned (at the exact planted scope)")
     for c in rep["planted"]:
         les = c["lesson"]
         verdict = "LEARNED" if c["learned"] else "missed "
-        out.append(f"{verdict} {c['pattern_key']} {_fmt(c['planted_scope'])}: {c['effect']}")
+        out.append(f"{verdict} {c['pattern_key']} {c['expect'].get('lever', '')} {c['expect'].get('direction', '')}"
+                   f" {_fmt(c['planted_scope'])}: {c['effect']}")
         if les:
-            out.append(f"        lesson {les['id']} scope {_fmt(les['scope_values'])} {_levers_text(les['effect'])}"
-                       f" strength={_fmt(les['lesson_strength'])} half-life={les['decay_halflife_hours']}h"
-                       f" factor={les['latent_factor_id']}")
-    out.append(f"\n== Learned but not planted: {len(rep['unplanted'])} of {len(rep['lessons'])} lessons")
+            where = "exact scope" if c["exact"] else "nearest scope (not the planted one)"
+            m = c["measured"]
+            extra = ""
+            if "half_life_truth_hours" in m:
+                extra += f" (truth {m['half_life_truth_hours']}h)"
+            if "same_factor" in c:
+                extra += f" same factor as {c['expect']['same_factor_as']}: {'yes' if c['same_factor'] else 'no'}"
+            out.append(f"        lesson {les['id']} [{les['status']}, {where}] scope {_fmt(les['scope_values'])}"
+                       f" {_levers_text(les['effect'])} strength={_fmt(les['lesson_strength'])}"
+                       f" half-life={les['decay_halflife_hours']}h{extra} factor={les['latent_factor_id']}")
+    out.append(f"\n== Active lessons that are not a planted effect at its exact scope: {len(rep['unplanted'])} of"
+               f" {q['active']} active ({len(rep['lessons'])} lessons in all)")
     for les in rep["unplanted"][:5]:
         out.append(f"  {les['pattern_key']} {les['action_category']} {_fmt(les['scope_values'])} edge={_fmt(les['edge_raw'])}"
                    f" n={les['n']} {_levers_text(les['effect'])}")
@@ -213,6 +226,7 @@ def render_text(rep: dict) -> str:
     out.append("\n== Time per stage (s)")
     if s:
         out.append(f"  generate: {s['seconds']:.1f}")
+    out.append(f"  quality.measure: {q['seconds']}")
     if rep["steps"]:
         secs = [st["seconds"] for st in rep["steps"]]
         out.append(f"  replay: {sum(secs):.1f} ({len(secs)} steps, mean {sum(secs) / len(secs):.2f}, max {max(secs):.2f})")

@@ -1,16 +1,18 @@
 """A deterministic synthetic market with planted edges (docs/demo.md).
 
-generate(conn, trades=..., weeks=..., patterns=..., seed=...) loads phase states, cap buckets, PM and DM
-actions with full scope and controls, and closed trades through COPY, so every row passes the same
-validation triggers as learning.log_action / learning.close_trade.
+generate(conn, trades=..., weeks=..., patterns=..., seed=..., planted=True) loads phase states, cap buckets, PM and
+DM actions with full scope and controls, and closed trades through COPY, so every row passes the same validation
+triggers as learning.log_action / learning.close_trade.
 
-Planted effects (everything else is noise around rr ~ N(0.1, 1.0)):
-  pm.uptrend.S1.buy_flag   entry  +1.0 R when macro_phase = Recover           (single-dim edge)
-  pm.breakout.S2.vol_flag  entry  +1.2 R when bucket = micro AND timeframe = 1h (two-dim interaction)
-  pm.fade.S1.early_flag    entry  +1.5 R * 2^(-age_weeks / 4)                  (fading edge)
-  pm.twin.S1.alpha / .beta entry  fire on the same trades (beta on 95 % of alpha's), +0.6 R
-  pm.late.S1.entry_flag    entry  counterfactual: a 2-3 bar later entry would have gained R
-  pm.panic.S3.dump_flag    exit   -0.8 R when macro_phase = Oh-Shit
+Planted effects (everything else is noise around rr ~ N(0.1, 1.0)); PLANTED_EFFECTS is the truth at exact scope:
+  pm.uptrend.S1.buy_flag   entry  +1.0 R when macro_phase = Recover             (single-dim edge)
+  pm.breakout.S2.vol_flag  entry  +1.2 R when bucket = micro AND timeframe = 1h  (two-dim interaction)
+  pm.fade.S1.early_flag    entry  +1.5 R * 2^(-age_weeks / 4)                    (fading edge, half-life 672 h)
+  pm.twin.S1.alpha / .beta entry  +0.6 R; beta fires on 95 % of alpha's trades    (one latent factor)
+  pm.late.S1.entry_flag    entry  counterfactual only: a 2-3 bar later entry would have gained R (no R/R edge)
+  pm.panic.S3.dump_flag    exit   -0.8 R when macro_phase = Oh-Shit               (negative edge)
+planted=False draws the very same history (same rng sequence, same patterns, twin_b still rides on twin_a) with
+none of these effects: a pure-noise history, recorded with planted = [].
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 
 from .bulk import copy_rows
 
@@ -40,26 +43,37 @@ PLANTED = {
 }
 SIGNALS = ("TS", "OX", "DX", "EDX", "OBV_z")
 
-# What each planted effect should teach the stack; stored in learning.synthetic_run and checked by the report.
-# expect: {"lever": name, "direction": "up"|"down"} on a lesson of that scope (or a narrower one),
-#         {"half_life": "finite"} a fitted half-life below the 8,760 h cap of a non-decaying edge,
-#         {"same_factor_as": pattern} both patterns in one latent factor.
+FADING_HALF_LIFE_HOURS = 4 * 7 * 24  # the fading edge halves every 4 weeks: 672 h
+
+# The truth, stored in learning.synthetic_run.planted and read by pglearn.quality and the report: each planted
+# effect at its EXACT scope (a lesson on a wider or narrower scope is not it) with the lever it should move.
+#   expect.lever / expect.direction: "size_mult" up (> 1) or down (< 1); "entry_delay_bars" up (> 0);
+#   expect.half_life_hours: the true half-life of a decaying edge;
+#   expect.same_factor_as: the pattern sharing its latent factor (the twins).
+#   rr_effect: false when the effect lives only in the counterfactuals (no R/R edge).
 PLANTED_EFFECTS = [
     {"key": "single", "pattern_key": PLANTED["single"], "action_category": "entry", "scope": {"macro_phase": "Recover"},
-     "effect": "+1.0 R when macro_phase = Recover (one dimension)", "expect": {"lever": "size_mult", "direction": "up"}},
+     "effect": "+1.0 R when macro_phase = Recover (one dimension)", "rr_effect": True,
+     "expect": {"lever": "size_mult", "direction": "up"}},
     {"key": "interaction", "pattern_key": PLANTED["interaction"], "action_category": "entry",
      "scope": {"bucket": "micro", "timeframe": "1h"},
-     "effect": "+1.2 R when bucket = micro and timeframe = 1h (two-dimension interaction)",
+     "effect": "+1.2 R when bucket = micro and timeframe = 1h (two-dimension interaction)", "rr_effect": True,
      "expect": {"lever": "size_mult", "direction": "up"}},
-    {"key": "fading", "pattern_key": PLANTED["fading"], "action_category": "entry", "scope": {},
-     "effect": "+1.5 R halving every 4 weeks (fading edge)", "expect": {"half_life": "finite"}},
-    {"key": "twins", "pattern_key": PLANTED["twin_a"], "action_category": "entry", "scope": {},
-     "effect": "alpha and beta fire on the same trades (near-duplicates)", "expect": {"same_factor_as": PLANTED["twin_b"]}},
-    {"key": "late_entry", "pattern_key": PLANTED["late_entry"], "action_category": "entry", "scope": {},
-     "effect": "counterfactual: entering 2-3 bars later gains 0.2-0.6 R", "expect": {"lever": "entry_delay_bars", "direction": "up"}},
     {"key": "negative_exit", "pattern_key": PLANTED["negative_exit"], "action_category": "exit",
-     "scope": {"macro_phase": "Oh-Shit"}, "effect": "-0.8 R when macro_phase = Oh-Shit (negative edge)",
+     "scope": {"macro_phase": "Oh-Shit"}, "effect": "-0.8 R when macro_phase = Oh-Shit (negative edge)", "rr_effect": True,
      "expect": {"lever": "size_mult", "direction": "down"}},
+    {"key": "fading", "pattern_key": PLANTED["fading"], "action_category": "entry", "scope": {},
+     "effect": "+1.5 R * 2^(-age_weeks / 4): halving every 4 weeks (fading edge)", "rr_effect": True,
+     "expect": {"lever": "size_mult", "direction": "up", "half_life_hours": FADING_HALF_LIFE_HOURS}},
+    {"key": "late_entry", "pattern_key": PLANTED["late_entry"], "action_category": "entry", "scope": {},
+     "effect": "counterfactual only: entering 2-3 bars later gains 0.2-0.6 R (no R/R edge)", "rr_effect": False,
+     "expect": {"lever": "entry_delay_bars", "direction": "up"}},
+    {"key": "twin_a", "pattern_key": PLANTED["twin_a"], "action_category": "entry", "scope": {},
+     "effect": "+0.6 R on every trade; twin_b fires on 95 % of them (one latent factor)", "rr_effect": True,
+     "expect": {"lever": "size_mult", "direction": "up", "same_factor_as": PLANTED["twin_b"]}},
+    {"key": "twin_b", "pattern_key": PLANTED["twin_b"], "action_category": "entry", "scope": {},
+     "effect": "rides on 95 % of twin_a's trades: the same +0.6 R (the same latent factor)", "rr_effect": True,
+     "expect": {"lever": "size_mult", "direction": "up", "same_factor_as": PLANTED["twin_a"]}},
 ]
 
 
@@ -125,19 +139,45 @@ class Market:
         }
 
 
+# Planted patterns per category with an R/R effect (entry: uptrend, breakout, fade, twin_a and twin_b, which
+# rides on twin_a's trades; exit: panic) and without one (entry: late, counterfactual only).
+RR_EFFECT_PATTERNS = {"entry": 5, "add": 0, "trim": 0, "exit": 1}
+NO_EFFECT_PLANTED = {"entry": 1, "add": 0, "trim": 0, "exit": 0}
+_VERBS = {"entry": "buy", "add": "add", "trim": "trim", "exit": "cut"}
+
+
+def _noise_categories() -> Iterator[str]:
+    """The category of each successive noise pattern: entry, then exit, until the patterns without an R/R
+    effect are a strict majority there; then one each for add and trim; then round robin."""
+    for cat in ("entry", "exit"):
+        yield from [cat] * (RR_EFFECT_PATTERNS[cat] + 1 - NO_EFFECT_PLANTED[cat])
+    yield from ("add", "trim")
+    while True:
+        yield from ("entry", "add", "trim", "exit")
+
+
 def pattern_names(n: int) -> dict[str, list[str]]:
-    """Pattern keys per action category: the planted ones plus noise patterns up to n in total."""
+    """Pattern keys per action category that get trades of their own: the 7 planted patterns (twin_b is not
+    listed: it rides on twin_a's trades) plus n - 7 noise patterns pm.noiseNNN.
+
+    The stack's baseline is the trade-weighted median of a category's pattern-wide mean rr, which assumes that
+    the patterns without an R/R effect are a strict majority in every category. So the noise patterns go first
+    to entry until its no-effect patterns (late + noise) outnumber its 5 R/R-effect patterns (5 noise), then to
+    exit until they outnumber panic (2 noise), then one each to add and trim, then round robin entry, add,
+    trim, exit. n = 16 (the demo's default: 7 planted + 9 noise) is the smallest n with that majority
+    everywhere; below it the first categories in that order get what there is.
+    """
     cats = {
         "entry": [PLANTED[k] for k in ("single", "interaction", "fading", "twin_a", "late_entry")],
         "add": [],
         "trim": [],
         "exit": [PLANTED["negative_exit"]],
     }
-    kinds = [("entry", "buy"), ("add", "add"), ("trim", "trim"), ("exit", "cut")]
+    noise = _noise_categories()
     i = 0
     while sum(len(v) for v in cats.values()) + 1 < n:  # +1: twin_b rides on twin_a
-        cat, verb = kinds[i % 4]
-        cats[cat].append(f"pm.noise{i:03d}.S{1 + i % 3}.{verb}_flag")
+        cat = next(noise)
+        cats[cat].append(f"pm.noise{i:03d}.S{1 + i % 3}.{_VERBS[cat]}_flag")
         i += 1
     return cats
 
@@ -155,8 +195,11 @@ def _controls(rng: random.Random) -> str:
 
 
 def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, seed: int = 7,
-             dm_share: float = 0.05) -> dict:
+             dm_share: float = 0.05, planted: bool = True) -> dict:
     """Generate and load a synthetic history; returns counts and the planted pattern keys.
+
+    planted=False: the same history (same seed, same draws, same patterns and structure) without any planted
+    effect, neither on R/R nor in the counterfactuals; its synthetic_run row says planted = [].
 
     The database must hold no actions yet (ValueError otherwise): the synthetic market is a whole history.
     """
@@ -168,6 +211,7 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
     market = Market(weeks=weeks, rng=rng)
     market.build(n_tokens=max(50, trades // 20))
     cats = pattern_names(patterns)
+    on = 1.0 if planted else 0.0  # the planted effects' weight: 0 draws the same history without them
     tokens = list(market.token_bucket)
     span = weeks * 7 * 86400 - 3 * 86400
     actions, closes = [], []
@@ -192,17 +236,18 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         entry = rng.choice(cats["entry"])
         fired = [(entry, "entry", t0, scope)]
         if entry == PLANTED["single"] and scope["macro_phase"] == "Recover":
-            rr += 1.0
+            rr += 1.0 * on
         if entry == PLANTED["interaction"] and scope["bucket"] == "micro" and scope["timeframe"] == "1h":
-            rr += 1.2
+            rr += 1.2 * on
         if entry == PLANTED["fading"]:
-            rr += 1.5 * 2 ** (-((t0 - START).days / 7) / 4)
+            rr += 1.5 * 2 ** (-((t0 - START).days / 7) / 4) * on
         if entry == PLANTED["twin_a"]:
-            rr += 0.6
-            if rng.random() < 0.95:
+            rr += 0.6 * on
+            if rng.random() < 0.95:  # structure, not an effect: twin_b rides on twin_a in a pure-noise history too
                 fired.append((PLANTED["twin_b"], "entry", t0, scope))
         if entry == PLANTED["late_entry"]:
-            details = {"cf_entry_delay_bars": rng.choice([2, 3]), "cf_entry_gain_rr": round(rng.uniform(0.2, 0.6), 3)}
+            cf = {"cf_entry_delay_bars": rng.choice([2, 3]), "cf_entry_gain_rr": round(rng.uniform(0.2, 0.6), 3)}
+            details = cf if planted else {}
         if rng.random() < 0.4 and cats["add"]:
             ts = t0 + timedelta(hours=hold * 0.3)
             fired.append((rng.choice(cats["add"]), "add", ts, market.scope(token, ts, timeframe, family, a_mode, e_mode)))
@@ -213,7 +258,7 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         exit_scope = market.scope(token, ts_exit, timeframe, family, a_mode, e_mode)
         exit_pattern = rng.choice(cats["exit"])
         if exit_pattern == PLANTED["negative_exit"] and exit_scope["macro_phase"] == "Oh-Shit":
-            rr -= 0.8
+            rr -= 0.8 * on
         fired.append((exit_pattern, "exit", ts_exit, exit_scope))
         if rng.random() < 0.1:
             details.setdefault("cf_exit_direction", rng.choice(["earlier", "later"]))
@@ -234,6 +279,7 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         conn.execute(
             "INSERT INTO learning.synthetic_run (seed, trades, weeks, patterns, history_from, history_to, planted, seconds)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (seed, n_trades, weeks, patterns, START, end, json.dumps(PLANTED_EFFECTS), time.perf_counter() - started))
+            (seed, n_trades, weeks, patterns, START, end, json.dumps(PLANTED_EFFECTS if planted else []),
+             time.perf_counter() - started))
     return {"trades": n_trades, "actions": n_actions, "weeks": weeks, "start": START.isoformat(),
-            "end": end.isoformat(), "planted": PLANTED}
+            "end": end.isoformat(), "planted": PLANTED if planted else {}, "patterns": cats}

@@ -1,6 +1,6 @@
 -- CAP bucket regime inputs: regime_context and build_scope (roadmap 3.2) on fixtures.
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(13);
 
 INSERT INTO phase_state (ts, macro_phase, meso_phase, micro_phase) VALUES
 ('2026-04-01', 'Dip', 'Dip', 'Dip'),

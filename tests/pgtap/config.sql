@@ -1,6 +1,6 @@
 -- pm_config validation and the hard lever bounds (CHECK constraints wherever levers are stored).
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(41);
 
 SELECT is(pm_config() #>> '{tunables,n_min,k1_2}', '10', 'N_min 1-2 dims = 10');
 SELECT is(pm_config() #>> '{tunables,n_min,k3_4}', '20', 'N_min 3-4 dims = 20');

@@ -1,6 +1,6 @@
 -- The PM write path: learning.log_action and the action_log_validate trigger (also under COPY).
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(53);
 
 -- the issue's acceptance call
 SELECT ok(log_action('p1', 'pm.uptrend.S1.buy_flag', 'E1', :'seed_scope', :'seed_controls') > 0, 'log_action returns an id');

@@ -38,7 +38,8 @@ FROM unnest(ARRAY['id', 'position_id', 'ts', 'pattern_key', 'action_type', 'acti
 SELECT has_column('learning', 'completed_trades', c, 'completed_trades.' || c)
 FROM unnest(ARRAY['position_id', 'closed_at', 'rr', 'details', 'hold_hours']) AS c;
 SELECT col_is_pk('learning', 'completed_trades', ARRAY['position_id'], 'position_id is the key of completed_trades');
-SELECT columns_are('learning', 'job_runs', ARRAY['id', 'job', 'as_of', 'started_at', 'finished_at', 'status', 'rows', 'error']);
+SELECT columns_are('learning', 'job_runs', ARRAY['id', 'job', 'as_of', 'started_at', 'finished_at', 'status', 'rows', 'error',
+    'sqlstate', 'detail', 'hint', 'context', 'pid', 'backend_start', 'xid']);
 SELECT fk_ok('learning', 'action_log', 'action_type', 'learning', 'action_category_map', 'action_type');
 
 -- the scope registry

@@ -25,7 +25,8 @@ def _lever(effect: dict, name: str):
 def test_replay_learns_the_planted_effects(client, conn, tmp_path):
     """A small synthetic market replayed week by week: the planted effects come out as lessons with levers
     in the right direction, the report shows them and writes its plots."""
-    info = generate(conn, trades=3000, weeks=12, patterns=10, seed=7)
+    # 12 patterns: the smallest count whose entry patterns are mostly without an R/R effect (pattern_names)
+    info = generate(conn, trades=3000, weeks=12, patterns=12, seed=7)
     steps: list[dict] = []
     summary = replay(client, None, None, timedelta(weeks=1), on_step=lambda i, n, r: steps.append(r))
     assert summary["failed_steps"] == 0 and summary["steps"] == len(steps) >= 10
@@ -54,11 +55,16 @@ def test_replay_learns_the_planted_effects(client, conn, tmp_path):
     assert conn.execute("SELECT count(DISTINCT step_no) FROM learning.lesson_snapshot").fetchone()[0] == len(steps)
 
     rep = collect(conn)
-    verdicts = {c["key"]: c["learned"] for c in rep["planted"]}
-    assert verdicts == {"single": True, "interaction": True, "fading": True, "twins": True, "late_entry": True,
-                        "negative_exit": verdicts["negative_exit"]}
+    verdicts = {c["key"]: c["learned"] for c in rep["planted"]}  # at the exact planted scope, lever the right way
+    assert verdicts == {"single": True, "interaction": True, "fading": True, "twin_a": True, "twin_b": True,
+                        "late_entry": True, "negative_exit": verdicts["negative_exit"]}
+    assert all(c["same_factor"] for c in rep["planted"] if c["key"] in ("twin_a", "twin_b"))
     assert any(c["planted_scope_matches"] and c["applied_lesson"] for c in rep["calls"])
+    q = rep["quality"]  # pglearn.quality.measure, printed at the top of the report
+    assert q["planted"] == 7 and q["recall_found"] >= 6 and q["direction"] == 1.0
     text = render_text(rep)
+    assert text.index("== Quality against the planted truth") < text.index("== Planted effects")
+    assert "recall at exact scope" in text and "FDR (active lessons)" in text and "OOS signed excess" in text
     assert "LEARNED pm.uptrend.S1.buy_flag" in text and "== Time per stage" in text
     page = render_html(rep, text)
     for section in ("trajectories", "decay", "dendrogram"):
