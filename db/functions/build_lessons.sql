@@ -27,7 +27,7 @@
  *     retired; the out-of-sample guard rolls back an active lesson whose overrides underperformed its pattern
  *     (score_overrides, signed by the size lever) over >= oos_min_trades matched trades, one-sided p < oos_p.
  *  8. every active or stale lesson's edge over the trailing edge_window_days is appended to learning_edge_history
- *     (window_days set): the series the half-life fit reads.
+ *     (window_days set) once the history covers a whole window: the series the half-life fit reads.
  * Every test of the epoch, with the reason it is or is not a lesson, is kept in learning.lesson_candidate
  * (v_lesson_candidates); the epoch itself in learning.lesson_epoch. An as_of at or before the latest epoch
  * changes nothing (re-running an epoch is a no-op). Returns the number of lessons written.
@@ -120,7 +120,7 @@ BEGIN
 
     CREATE TEMP TABLE _lc_layer ON COMMIT DROP AS
     SELECT x.k, count(x.p)::int AS m, (count(*) FILTER (WHERE x.sig))::int AS d,
-           (count(*) FILTER (WHERE x.sig)) * (v_q / v_layers) / (count(x.p) * learning.by_harmonic(count(x.p))) AS crit
+           (count(*) FILTER (WHERE x.sig)) * (v_q / nullif(v_layers, 0)) / (count(x.p) * learning.by_harmonic(count(x.p))) AS crit
     FROM _lc_test AS x
     WHERE x.p IS NOT NULL
     GROUP BY x.k;
@@ -494,6 +494,8 @@ BEGIN
         JOIN learning._trade_facts(build_lessons.as_of - make_interval(days => v_window), build_lessons.as_of) AS f
             ON f.pattern_key = l.pattern_key AND f.action_category = l.action_category AND f.scope @> l.scope_values
         WHERE l.status IN ('active', 'stale')
+          -- only full windows: a window cut short by the start of the history would flatten the decay
+          AND (SELECT min(t.closed_at) FROM learning.completed_trades AS t) <= build_lessons.as_of - make_interval(days => v_window)
         GROUP BY l.id, l.pattern_key, l.action_category, l.scope_values_hash, b.b
         HAVING count(*) >= 2
     ) AS w;

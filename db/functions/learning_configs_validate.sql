@@ -13,8 +13,9 @@
  *    retire_after_epochs >= stale_after_epochs; lever bounds inside the hard bounds of roadmap 5.1 (config
  *    may only tighten them).
  *  - The tunables of migration 0004.lessons (fdr_q ... max_subset_size) are required once it is applied
- *    (learning.lesson_epoch exists) and checked whenever present; min_t_stat and incremental_edge_min, which it
- *    removes, are checked only when present. An optional tunable left out means its documented default.
+ *    (learning.lesson_epoch exists) and checked whenever present; min_t_stat, incremental_edge_min and
+ *    strength_n_full, which it removes, are read by nothing any more. An optional tunable left out means its
+ *    documented default.
  * Errors: 22023 naming the field, with a HINT giving its domain. Unknown tunable keys are kept untouched.
  */
 CREATE OR REPLACE FUNCTION learning.learning_configs_validate()
@@ -98,11 +99,8 @@ BEGIN
         (2, 'max_step', 'number', 0, true, 0.1, true, 'The largest lever step per epoch; default 0.02.'),
         (3, 'edge_scale', 'number', 0.001, false, 1000000, true, 'edge_raw is divided by it; default 20.'),
         (4, 'ref_hold_hours', 'number', 0.001, false, 1000000, true, 'The reference hold time of time efficiency; default 24.'),
-        (5, 'edge_min', 'number', 0, false, 1000000, true, 'Edge thresholds are absolute edge_raw values; default 0.5.'),
-        (6, 'incremental_edge_min', 'number', 0, false, 1000000, false, 'Edge thresholds are absolute edge_raw values; default 0.5.'),
-        (7, 'min_t_stat', 'number', 0, false, 1000000, false, 'A t statistic; default 3.0.'),
+        (5, 'edge_min', 'number', 0, false, 1000000, true, 'The effect-size floor of an R/R lesson, an absolute edge_raw; default 0.2.'),
         (8, 'rr_abs_max', 'number', 0, true, 1000000, false, 'The bound of every R/R value (rr, counterfactual gains); default 100.'),
-        (9, 'strength_n_full', 'number', 1, false, 1000000000, false, 'The sample size at which a lesson reaches full strength; default 500.'),
         (10, 'cf_min_n', 'integer', 1, false, 1000000, false, 'Minimum counterfactual sample for an execution lever; default 5.'),
         (11, 'override_generations_kept', 'integer', 1, false, 1000, false, 'Generations kept for rollback_overrides(); default 5.'),
         (12, 'regime_min_rows', 'integer', 1, false, 1000000, false, 'Minimum rows per regime for v5.1 weights; default 10.'),

@@ -17,7 +17,7 @@ SET
     config = jsonb_set(
         config, '{tunables}', (config -> 'tunables')
         - 'fdr_q' - 'stale_after_epochs' - 'retire_after_epochs' - 'edge_window_days' - 'oos_min_trades' - 'oos_p' - 'max_subset_size'
-        || '{"min_t_stat": 3.0, "incremental_edge_min": 0.5, "edge_min": 0.5}'::jsonb
+        || '{"min_t_stat": 3.0, "incremental_edge_min": 0.5, "edge_min": 0.5, "strength_n_full": 500}'::jsonb
     )
 WHERE config_key = 'pm_config';
 ALTER TABLE learning.learning_configs ENABLE TRIGGER USER;

@@ -98,7 +98,7 @@ COMMENT ON COLUMN learning.override_score.matched_sum_rr2 IS 'Sum of rr^2 over t
 -- the validator of the moment may be an older or newer version than this migration's config: bypass it for this one update
 ALTER TABLE learning.learning_configs DISABLE TRIGGER USER;
 UPDATE learning.learning_configs
-SET config = jsonb_set(config, '{tunables}', (config -> 'tunables') - 'min_t_stat' - 'incremental_edge_min' || '{
+SET config = jsonb_set(config, '{tunables}', (config -> 'tunables') - 'min_t_stat' - 'incremental_edge_min' - 'strength_n_full' || '{
     "fdr_q": 0.05, "stale_after_epochs": 2, "retire_after_epochs": 8, "edge_window_days": 28,
     "oos_min_trades": 30, "oos_p": 0.05, "max_subset_size": 4, "edge_min": 0.2}'::jsonb)
 WHERE config_key = 'pm_config';

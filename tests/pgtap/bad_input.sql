@@ -129,7 +129,7 @@ FROM (VALUES
     ('{tunables,half_life_min_hours}', '-10'),
     ('{tunables,half_life_default_hours}', '10'),
     ('{tunables,half_life_max_hours}', '1e400'),
-    ('{tunables,strength_n_full}', '0'),
+    ('{tunables,edge_scale}', '0'),
     ('{tunables,cf_min_n}', '"five"'),
     ('{tunables,cf_min_n}', '0'),
     ('{tunables,latent_cut_distance}', '"x"'),

@@ -21,11 +21,16 @@ INSERT INTO learning_lessons (pattern_key, action_category, scope_mask, scope_va
                               lesson_strength, last_epoch, last_confirmed_at)
 VALUES ('pm.m.fade', 'entry', 0, md5('{}'), '{}', '{}', '{"capital_levers": {}, "execution_levers": {}}', 0.5, now(), now()),
        ('pm.m.thin', 'entry', 0, md5('{}'), '{}', '{}', '{"capital_levers": {}, "execution_levers": {}}', 0.5, now(), now());
-INSERT INTO learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n)
-SELECT 'pm.m.fade', 'entry', md5('{}'), 2 * exp(-ln(2) / 336.0 * i * 168), '2026-01-05'::timestamptz + i * interval '1 week', 100
+-- the fit reads the trailing-window series (window_days = edge_window_days); cumulative points of the same scope
+-- that do not decay are ignored
+INSERT INTO learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n, window_days)
+SELECT 'pm.m.fade', 'entry', md5('{}'), 2 * exp(-ln(2) / 336.0 * i * 168), '2026-01-05'::timestamptz + i * interval '1 week', 100, 28
 FROM generate_series(0, 7) AS i
 UNION ALL
-SELECT 'pm.m.thin', 'entry', md5('{}'), 1.0 / (i + 1), '2026-01-05'::timestamptz + i * interval '1 week', 100
+SELECT 'pm.m.fade', 'entry', md5('{}'), 2.0, '2026-01-05'::timestamptz + i * interval '1 week' + interval '1 hour', 100, NULL
+FROM generate_series(0, 7) AS i
+UNION ALL
+SELECT 'pm.m.thin', 'entry', md5('{}'), 1.0 / (i + 1), '2026-01-05'::timestamptz + i * interval '1 week', 100, 28
 FROM generate_series(0, 2) AS i;
 SELECT is(estimate_half_lives('2026-03-01'), 1, 'one lesson gets a fitted half-life');
 SELECT ok(abs(decay_halflife_hours - 336) <= 17, 'the fading lesson: 336 h within 5 %') FROM learning_lessons WHERE pattern_key = 'pm.m.fade';

@@ -69,8 +69,9 @@ SELECT 'pglearn_pm', unnest(ARRAY[
 INSERT INTO fn_expected
 SELECT r, unnest(ARRAY[
     'build_scope', 'regime_context', 'pm_config', 'explain_override', 'validate', 'n_min', 'clamp_to_bounds', 'edge_raw',
-    'lever_step', 'regime_signature', 'effect_within_bounds', 'json_number_between', 't_pvalue', 'by_adjust',
-    '_validate_scope', '_scope_value_ok', '_action_domain_error', '_trade_domain_error'
+    'lever_step', 'regime_signature', 'effect_within_bounds', 'json_number_between',
+    't_pvalue', 't_pvalue_lower', 'mean_test_p', 'welch_test_p', 'by_adjust', 'by_harmonic',  -- the lesson tests (docs/levers.md)
+    '_validate_scope', '_scope_value_ok', '_action_domain_error', '_trade_domain_error'  -- scope and quarantine checks
 ])
 FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected
@@ -78,7 +79,7 @@ SELECT 'pglearn_admin', unnest(ARRAY[
     'run_job', 'run_learning_cycle', 'aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors',
     'build_lessons', 'estimate_half_lives', 'materialize_overrides', 'rollback_overrides',
     'start_replay', 'run_replay_step', 'finish_replay', 'score_overrides',
-    '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_publish_override_generation', 'mean_test_p'
+    '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_publish_override_generation'
 ]);
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p

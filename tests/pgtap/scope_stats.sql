@@ -3,7 +3,8 @@
 SELECT * FROM no_plan();
 
 -- N_min 2/3/4/5 by subset size so that a handful of trades qualify
-UPDATE learning_configs SET config = jsonb_set(config, '{tunables,n_min}', '{"k1_2": 2, "k3_4": 3, "k5_6": 4, "k7_plus": 5}')
+UPDATE learning_configs SET config = jsonb_set(jsonb_set(config, '{tunables,n_min}', '{"k1_2": 2, "k3_4": 3, "k5_6": 4, "k7_plus": 5}'),
+    '{tunables,max_subset_size}', '10')
 WHERE config_key = 'pm_config';
 
 -- pattern A: four trades, two in macro Recover, two in Dip; pattern B: two trades. All category entry.
@@ -28,6 +29,12 @@ UPDATE action_log SET position_id = 'A1' WHERE position_id = 'A1x';  -- a correc
 UPDATE action_log SET ts = '2026-03-02 01:00+00' WHERE position_id = 'A1' AND action_type = 'E2';
 
 SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 'the aggregation writes rows');
+-- the baseline of a category: the trade-weighted median of its patterns' mean rr (A: 0.5 over 4 trades, B: 0 over 2)
+SELECT ok(bool_and(abs((stats ->> 'rr_baseline')::float - 0.5) < 1e-12), 'baseline = trade-weighted median of the pattern means')
+FROM pattern_scope_stats;
+-- from here on a fixed baseline (tunables.rr_baseline), so that the hand computations below test the edge formula
+UPDATE learning_configs SET config = jsonb_set(config, '{tunables,rr_baseline}', to_jsonb(2.0 / 6)) WHERE config_key = 'pm_config';
+SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 'a new baseline rewrites the rows');
 
 -- N_min per subset size: A has 9 constant dims (n = 4 up to 6 dims) and macro_phase splits it in n = 2 groups (k <= 2)
 SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A')::int,
@@ -45,7 +52,7 @@ SELECT is((SELECT scope_values FROM pattern_scope_stats WHERE pattern_key = 'pm.
 SELECT is((stats ->> 'n')::int, 4, 'n = 4 (trade A1 counts once)') FROM a0;
 SELECT ok(abs((stats ->> 'avg_rr')::float - 0.5) < 1e-12, 'avg_rr = (2 + 1 - 1 + 0) / 4') FROM a0;
 SELECT ok(abs((stats ->> 'variance')::float - 5.0 / 3) < 1e-12, 'variance = 5 / 3 (sample)') FROM a0;
-SELECT ok(abs((stats ->> 'rr_baseline')::float - 2.0 / 6) < 1e-12, 'baseline = mean rr of all entry trades') FROM a0;
+SELECT ok(abs((stats ->> 'rr_baseline')::float - 2.0 / 6) < 1e-12, 'a fixed tunables.rr_baseline is used as it is') FROM a0;
 SELECT ok(abs((stats ->> 'time_efficiency')::float - (24.0 / 48 + 24.0 / 36) / 4) < 1e-12,
     'time_efficiency = mean of H/(H + hold) over winners, 0 otherwise') FROM a0;
 SELECT ok(abs((stats ->> 'field_coherence')::float - 0.5) < 1e-12, 'field_coherence = 2 of 4 at or above b') FROM a0;
@@ -96,6 +103,13 @@ SELECT ok(aggregate_pattern_scope_stats('2026-03-05') > 0, 'an earlier as_of');
 SELECT is((SELECT n FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0), 2, 'only trades closed by as_of count');
 SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.B')::int, 0, 'rows that no longer qualify are removed');
 SELECT throws_ok($$SELECT aggregate_pattern_scope_stats('infinity')$$, '22023', NULL, 'as_of must be finite');
+
+-- depth: tunables.max_subset_size caps the subset size (the pattern-wide row is k = 0)
+UPDATE learning_configs SET config = jsonb_set(config, '{tunables,max_subset_size}', '2') WHERE config_key = 'pm_config';
+SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 'a shallower cube');
+SELECT is((SELECT max(bit_count(scope_mask::int::bit(16))) FROM pattern_scope_stats)::int, 2, 'no row deeper than max_subset_size');
+SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A')::int, 1 + 9 + 36 + 2 * (1 + 9),
+    'pattern A: every mask up to 2 dims');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -8,7 +8,8 @@ SELECT tables_are('learning', ARRAY[
     'token_cap_bucket', 'pattern_scope_stats', 'learning_regime_weights', 'learning_edge_history',
     'learning_latent_factors', 'learning_lessons', 'learning_configs', 'override_generation', 'override_current',
     'runtime_override', 'override_application', 'job_runs',
-    'synthetic_run', 'replay_run', 'replay_step', 'lesson_snapshot', 'override_score', 'latent_factor_linkage'
+    'synthetic_run', 'replay_run', 'replay_step', 'lesson_snapshot', 'override_score', 'latent_factor_linkage',
+    'lesson_epoch', 'lesson_candidate'
 ]);
 
 -- the seed's DDL (roadmap 1.2, 1.4), column by column
@@ -24,7 +25,7 @@ SELECT columns_are('learning', 'learning_regime_weights', ARRAY['id', 'pattern_k
     'weights', 'n_samples', 'confidence', 'updated_at']);
 SELECT col_is_unique('learning', 'learning_regime_weights', ARRAY['pattern_key', 'action_category', 'regime_signature']);
 SELECT columns_are('learning', 'learning_edge_history', ARRAY['id', 'pattern_key', 'action_category', 'scope_signature',
-    'edge_raw', 'ts', 'n']);
+    'edge_raw', 'ts', 'n', 'window_days']);
 SELECT has_index('learning', 'learning_edge_history', 'idx_edge_history_pattern',
     ARRAY['pattern_key', 'action_category', 'scope_signature', 'ts']);
 SELECT columns_are('learning', 'learning_latent_factors', ARRAY['id', 'factor_id', 'pattern_keys', 'representative_pattern',

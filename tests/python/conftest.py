@@ -31,7 +31,8 @@ DATA_TABLES = (
     "action_log, completed_trades, pattern_scope_stats, learning_lessons, learning_regime_weights, "
     "learning_edge_history, learning_latent_factors, override_application, job_runs, phase_state, "
     "phase_state_bucket, token_cap_bucket, override_current, runtime_override, override_generation, "
-    "synthetic_run, replay_run, replay_step, lesson_snapshot, override_score, latent_factor_linkage"
+    "synthetic_run, replay_run, replay_step, lesson_snapshot, override_score, latent_factor_linkage, "
+    "lesson_candidate, lesson_epoch"
 )
 
 

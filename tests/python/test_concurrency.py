@@ -246,7 +246,26 @@ def test_killed_cycle_then_rerun_learns_the_same(seeded, copies):
         assert _learned(victim) == expected
         # the killed run is on record (when its rows could be committed ahead of the work)
         killed = watcher.execute("SELECT status, error FROM learning.job_runs WHERE pid = %s", (pid,)).fetchall()
-        print("KILLDEBUG", stage, killed)
         assert all(status == "interrupted" for status, _ in killed), killed
         if stage:
             assert killed, "the interrupted stages are in job_runs"
+
+
+def test_a_cycle_stops_at_its_first_failed_stage(conn):
+    """A failed stage: the later ones are skipped (no lessons or generation from stale stats), the error is kept whole."""
+    summary = conn.execute("SELECT learning.run_learning_cycle('infinity')").fetchone()[0]
+    assert summary["ok"] is False and summary["skipped"] is False
+    assert summary["reason"].startswith("aggregate_pattern_scope_stats failed: 22023")
+    assert [(j["job"], j["status"]) for j in summary["jobs"]] == [
+        ("aggregate_pattern_scope_stats", "failed"), ("learn_regime_weights", "skipped"),
+        ("cluster_latent_factors", "skipped"), ("build_lessons", "skipped"), ("estimate_half_lives", "skipped"),
+        ("materialize_overrides", "skipped")]
+    rows = conn.execute("SELECT job, status, error, sqlstate, hint, context FROM learning.job_runs ORDER BY id").fetchall()
+    job, status, error, sqlstate, hint, context = rows[0]
+    assert (job, status, sqlstate) == ("aggregate_pattern_scope_stats", "failed", "22023")
+    assert error.startswith("22023: as_of must be a finite timestamp") and hint and "_check_as_of" in context
+    assert {(r[1], r[2]) for r in rows[1:]} == {("skipped", "an earlier stage failed")}
+    assert conn.execute("SELECT count(*) FROM learning.override_generation").fetchone()[0] == 0
+    # the scheduled stages, run one by one, wait for a good aggregation too
+    assert conn.execute("SELECT learning.run_job('build_lessons')").fetchone()[0]["error"] == "an earlier stage failed"
+    assert conn.execute("SELECT learning.run_job('materialize_overrides')").fetchone()[0]["status"] == "skipped"

@@ -58,6 +58,8 @@ def test_iceberg_cube_equals_brute_force(conn):
     """
     generate(conn, trades=900, weeks=6, patterns=8, seed=5)
     as_of = conn.execute("SELECT max(closed_at) FROM learning.completed_trades").fetchone()[0]
+    depth = "UPDATE learning.learning_configs SET config = jsonb_set(config, '{tunables,max_subset_size}', %s) WHERE config_key = 'pm_config'"
+    conn.execute(depth, ("10",))  # the full cube: every subset of the 10 dims
     conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (as_of,))
     dims: dict[str, list[str]] = {}
     for namespace, dim in conn.execute("SELECT namespace, dim_name FROM learning.scope_dimension ORDER BY bit"):
@@ -86,15 +88,26 @@ def test_iceberg_cube_equals_brute_force(conn):
     for key, (n, avg) in expected.items():
         assert got[key][0] == n and got[key][1] == pytest.approx(avg, abs=1e-9), key
 
+    # the default depth (tunables.max_subset_size = 4): exactly the cells of at most 4 dims
+    conn.execute(depth, ("4",))
+    conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (as_of,))
+    shallow = {(p, c, frozenset((d, json.dumps(v)) for d, v in sv.items())) for p, c, sv in conn.execute(
+        "SELECT pattern_key, action_category, scope_values FROM learning.pattern_scope_stats")}
+    assert shallow == {key for key in expected if len(key[2]) <= 4}
+
 
 def test_planted_interaction_is_learned(client, conn):
-    """The two-dim planted edge (bucket micro x timeframe 1h) comes out as a positive lesson on those dims."""
-    info = generate(conn, trades=4000, weeks=8, patterns=12, seed=11)
+    """The two-dim planted edge (bucket micro x timeframe 1h) comes out as a positive lesson on those dims, and
+    nothing else of that pattern does (no wider or narrower scope of it).
+
+    6,000 trades: with 4,000 the interaction cell (n = 38) is a discovery but does not yet differ from its
+    one-dimension parent at the corrected level (p = 1.6e-4 against 1.3e-4), so it is rightly not yet a lesson."""
+    info = generate(conn, trades=6000, weeks=8, patterns=12, seed=11)
     client.run_learning_cycle(datetime.fromisoformat(info["end"]))
     rows = conn.execute(
         "SELECT scope_values, (effect #>> '{capital_levers,size_mult}')::float FROM learning.learning_lessons"
         " WHERE pattern_key = %s", (PLANTED["interaction"],)).fetchall()
-    assert any(sv.get("bucket") == "micro" and sv.get("timeframe") == "1h" and size > 1 for sv, size in rows), rows
+    assert [sv for sv, size in rows] == [{"bucket": "micro", "timeframe": "1h"}] and rows[0][1] > 1, rows
 
 
 def test_job_already_running_is_skipped(dsn, conn):
