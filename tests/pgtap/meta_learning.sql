@@ -1,6 +1,6 @@
 -- v5.2 half-lives (PL/Python curve_fit) with retention, and v5.3 latent factors (PL/Python clustering).
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(27);
 
 -- _fit_half_life on planted series
 SELECT ok(abs(_fit_half_life(ARRAY(SELECT i * 12.0 FROM generate_series(0, 11) AS i),

@@ -1,6 +1,6 @@
 -- materialize_overrides (decay, factor merge, atomic generations, rollback) and resolve_overrides.
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(47);
 
 CREATE FUNCTION pg_temp.lesson(p_pattern text, p_scope jsonb, p_size float, p_strength float, p_confirmed timestamptz,
                                p_exec jsonb DEFAULT '{}', p_halflife int DEFAULT 720, p_factor text DEFAULT NULL, p_n int DEFAULT 100)

@@ -1,6 +1,6 @@
 -- v5.1 learn_regime_weights: planted correlation moves a weight, none leaves it neutral, bounds and flag hold.
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(10);
 
 -- regime macro=Recover of pm.r.P: time_efficiency rises with delta_rr; field_coherence constant (no correlation)
 INSERT INTO pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)

@@ -1,6 +1,6 @@
 -- aggregate_pattern_scope_stats on a hand-computed fixture (docs/stats.md).
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(43);
 
 -- N_min 2/3/4/5 by subset size so that a handful of trades qualify
 UPDATE learning_configs SET config = jsonb_set(jsonb_set(config, '{tunables,n_min}', '{"k1_2": 2, "k3_4": 3, "k5_6": 4, "k7_plus": 5}'),

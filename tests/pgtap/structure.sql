@@ -1,6 +1,6 @@
 -- Structure: tables, seed DDL columns and keys, functions with signatures and volatility, comments, grants.
 \ir fixtures.psql
-SELECT * FROM no_plan();
+SELECT plan(71);
 
 SELECT has_schema('learning');
 SELECT tables_are('learning', ARRAY[
