@@ -27,8 +27,11 @@ def _yoyo_url(dsn: str) -> str:
 
 
 def sql_files(db_dir: Path, sub: str) -> list[Path]:
-    """The files of db/<sub>/ in apply order: functions first, views (v_*) after them."""
-    files = sorted((db_dir / sub).glob("*.sql"))
+    """The files of db/<sub>/ in apply order: stage folders in their numbered order (db/functions/00_config,
+    10_log, ... 90_health: the pipeline), files by name within a stage; functions first, views (v_*) after
+    all of them, since a view may read functions of a later stage."""
+    base = db_dir / sub
+    files = sorted(base.rglob("*.sql"), key=lambda f: f.relative_to(base).parts)
     return [f for f in files if not f.name.startswith("v_")] + [f for f in files if f.name.startswith("v_")]
 
 

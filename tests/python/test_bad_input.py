@@ -1,6 +1,6 @@
 """Bad input through the client, the importer and the CLI (issue 11): each malformed input is refused with its
 SQLSTATE (or a non-zero exit and one stderr line, never a traceback) and changes no table; a poison row that got in
-anyway cannot stop a learning cycle. The SQL side is tests/pgtap/bad_input.sql."""
+anyway cannot stop a learning cycle. The SQL side is tests/pgtap/10_log/bad_input.sql."""
 
 from __future__ import annotations
 

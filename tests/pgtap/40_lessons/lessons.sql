@@ -1,7 +1,7 @@
 -- Lesson selection with false-discovery control (docs/levers.md): BY adjustment, layered FDR step,
 -- self-sufficiency, shrinkage, counterfactual lessons, levers, lifecycle, out-of-sample rollback, productivity and
 -- overlap on real trades, the trailing-window edge history.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(43);
 
 -- the BY adjustment is R's p.adjust(c(0.01, 0.02, 0.02, 0.03, 0.5), "BY"): ties ranked by ROW_NUMBER share the

@@ -1,5 +1,5 @@
 -- pm_config validation and the hard lever bounds (CHECK constraints wherever levers are stored).
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(41);
 
 SELECT is(pm_config() #>> '{tunables,n_min,k1_2}', '10', 'N_min 1-2 dims = 10');

@@ -1,6 +1,6 @@
 -- Bad input (issue 11): every value is checked against its domain at the door, with a specific SQLSTATE and
 -- nothing written; rows that got in anyway (triggers disabled) are quarantined and cannot stop the aggregation.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(120);
 
 CREATE FUNCTION pg_temp.log_sql(p_pos text, p_pattern text, p_scope jsonb, p_controls jsonb) RETURNS text LANGUAGE sql AS $$

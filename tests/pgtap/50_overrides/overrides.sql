@@ -1,5 +1,5 @@
 -- materialize_overrides (decay, factor merge, atomic generations, rollback) and resolve_overrides.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(47);
 
 CREATE FUNCTION pg_temp.lesson(p_pattern text, p_scope jsonb, p_size float, p_strength float, p_confirmed timestamptz,

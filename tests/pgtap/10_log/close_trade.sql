@@ -1,5 +1,5 @@
 -- Closing trades: learning.close_trade and the completed_trades_validate trigger.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(29);
 
 SELECT log_action('p1', 'pm.uptrend.S1.buy_flag', 'E1', :'seed_scope', :'seed_controls', '2026-03-01 00:00+00');

@@ -1,5 +1,5 @@
 -- v5.1 learn_regime_weights: planted correlation moves a weight, none leaves it neutral, bounds and flag hold.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(10);
 
 -- regime macro=Recover of pm.r.P: time_efficiency rises with delta_rr; field_coherence constant (no correlation)

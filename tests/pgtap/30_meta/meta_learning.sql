@@ -1,5 +1,5 @@
 -- v5.2 half-lives (PL/Python curve_fit) with retention, and v5.3 latent factors (PL/Python clustering).
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(27);
 
 -- _fit_half_life on planted series

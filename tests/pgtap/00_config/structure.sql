@@ -1,5 +1,5 @@
 -- Structure: tables, seed DDL columns and keys, functions with signatures and volatility, comments, grants.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(71);
 
 SELECT has_schema('learning');

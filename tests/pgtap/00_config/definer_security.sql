@@ -2,7 +2,7 @@
 -- search_path = pg_catalog, learning, pg_temp (pg_temp last) and name their tables with the schema. As pglearn_pm,
 -- temp tables named like the real ones (with plausible rows) change nothing: ghost positions cannot be closed,
 -- resolve_overrides answers from the real current generation, telemetry lands in the real table.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(20);
 
 -- every definer function pins exactly the safe path, and every one of them is exercised below

@@ -1,5 +1,5 @@
 -- The statistical test primitives: t_pvalue, t_pvalue_lower, mean_test_p, welch_test_p, by_harmonic.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(40);
 
 -- closed forms (A&S 26.7.3-4): df = 1 is Cauchy, df = 2 has p = 1 - |t| / sqrt(2 + t^2)

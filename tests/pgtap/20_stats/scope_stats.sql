@@ -1,5 +1,5 @@
 -- aggregate_pattern_scope_stats on a hand-computed fixture (docs/stats.md).
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(43);
 
 -- N_min 2/3/4/5 by subset size so that a handful of trades qualify

@@ -1,5 +1,5 @@
 -- CAP bucket regime inputs: regime_context and build_scope (roadmap 3.2) on fixtures.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(13);
 
 INSERT INTO phase_state (ts, macro_phase, meso_phase, micro_phase) VALUES

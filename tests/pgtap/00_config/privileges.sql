@@ -1,6 +1,6 @@
 -- Privileges: the three roles by job (docs/api.md, docs/operations.md "Roles"), pinned as a matrix.
 -- A new table, view or function that is not in the lists below, or a grant that is not, fails this file.
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(27);
 
 -- the roles

@@ -1,6 +1,6 @@
 -- The main job's database side: out-of-sample scoring (score_overrides, v_override_effectiveness),
 -- explain_override, the feature-flag gate, and the replay bookkeeping (start/run/finish).
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(38);
 
 CREATE FUNCTION pg_temp.lesson(p_scope jsonb, p_size float)

@@ -1,5 +1,5 @@
 -- The PM write path: learning.log_action and the action_log_validate trigger (also under COPY).
-\ir fixtures.psql
+\ir ../fixtures.psql
 SELECT plan(53);
 
 -- the issue's acceptance call
