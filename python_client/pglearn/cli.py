@@ -209,7 +209,12 @@ def main(argv: list[str] | None = None) -> None:
     rb.add_argument("--count", type=_positive_int, default=None, help="how many migrations to roll back (>= 1)")
     rb.set_defaults(func=cmd_rollback)
     sub.add_parser("status", parents=[common], help="what is installed, row counts").set_defaults(func=cmd_status)
-    rc = sub.add_parser("run-cycle", parents=[common], help="run aggregation -> lessons -> materialization")
+    rc = sub.add_parser(
+        "run-cycle", parents=[common],
+        help="run the six jobs of learning.job_registry in stage order: aggregate_pattern_scope_stats -> "
+             "learn_regime_weights -> cluster_latent_factors -> build_lessons -> estimate_half_lives -> "
+             "materialize_overrides (exit 1 unless ok)",
+    )
     rc.add_argument("--as-of", type=_timestamp, default=None,
                     help="ISO 8601 timestamp the cycle sees history up to (default: now)")
     rc.set_defaults(func=cmd_run_cycle)

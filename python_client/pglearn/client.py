@@ -183,7 +183,9 @@ class Client:
         return Resolution.from_json(doc)
 
     def run_learning_cycle(self, as_of: datetime | None = None) -> dict:
-        """learning.run_learning_cycle: aggregation -> lessons -> materialization as of a time."""
+        """learning.run_learning_cycle: the six jobs of learning.job_registry in stage order as of a time,
+        aggregate_pattern_scope_stats -> learn_regime_weights -> cluster_latent_factors -> build_lessons
+        -> estimate_half_lives -> materialize_overrides; one cycle at a time, stopping at the first failed stage."""
         return self._one("SELECT learning.run_learning_cycle(coalesce(%s::timestamptz, now()))", (as_of,))
 
     def explain_override(self, pattern_key: str, action_category: str, scope: dict) -> dict:

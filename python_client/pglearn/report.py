@@ -23,7 +23,6 @@ from . import quality
 
 LEVERS = ("size_mult", "entry_aggression_mult", "exit_aggression_mult")
 BASE_LEVERS = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}
-HALF_LIFE_CAP = 8760  # tunables.half_life_max_hours: what a non-decaying edge is fitted to
 PLAN_CONTROLS = {"entry_delay_bars": 0, "phase1_frac": 0.15, "trim_delay": 3, "trail_speed": 1.0, "panic_trigger": 1.0}
 
 
@@ -114,9 +113,11 @@ def collect(conn: psycopg.Connection) -> dict:
                              " ORDER BY s.lesson_id, st.as_of", (run[0]["run_id"],)):
             trajectories.setdefault(r["lesson_id"], []).append((r["as_of"], r["effect"]))
     decays = []
+    # tunables.half_life_max_hours: what a non-decaying edge is fitted to
+    half_life_cap = conn.execute("SELECT (learning.pm_config() #>> '{tunables,half_life_max_hours}')::float").fetchone()[0]
     fading_ids = [c["lesson"]["id"] for c in checks if c["lesson"] and "half_life_truth_hours" in c["measured"]]
     decaying = [les for les in lessons if les["id"] in fading_ids] + sorted(
-        (les for les in lessons if les["decay_halflife_hours"] < HALF_LIFE_CAP and les["id"] not in fading_ids),
+        (les for les in lessons if les["decay_halflife_hours"] < half_life_cap and les["id"] not in fading_ids),
         key=lambda les: les["decay_halflife_hours"])
     for les in decaying[:6]:  # the fading effect's lesson first, then the shortest half-lives
         pts = _rows(conn, "SELECT ts, edge_raw FROM learning.learning_edge_history WHERE pattern_key = %s AND action_category = %s"

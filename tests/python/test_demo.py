@@ -43,6 +43,10 @@ def test_replay_learns_the_planted_effects(client, conn, tmp_path):
     assert inter and all(_lever(e, "size_mult") > 1 for e in inter), inter
     assert any(_lever(e, "entry_delay_bars") and _lever(e, "entry_delay_bars") > 0 for _, e, _ in lessons(PLANTED["late_entry"]))
     assert any(h < 8760 for _, _, h in lessons(PLANTED["fading"])), "the fading edge gets a finite half-life"
+    negative = conn.execute("SELECT effect FROM learning.learning_lessons WHERE pattern_key = %s AND action_category = 'exit'"
+                            " AND status = 'active' AND scope_values = %s::jsonb",
+                            (PLANTED["negative_exit"], json.dumps({"macro_phase": "Oh-Shit"}))).fetchall()
+    assert negative and all(_lever(e, "size_mult") < 1 for (e,) in negative), negative  # the negative edge sizes down
     twins = conn.execute("SELECT count(*) FROM learning.learning_latent_factors WHERE %s = ANY (pattern_keys)"
                          " AND %s = ANY (pattern_keys)", (PLANTED["twin_a"], PLANTED["twin_b"])).fetchone()[0]
     assert twins == 1
@@ -57,7 +61,7 @@ def test_replay_learns_the_planted_effects(client, conn, tmp_path):
     rep = collect(conn)
     verdicts = {c["key"]: c["learned"] for c in rep["planted"]}  # at the exact planted scope, lever the right way
     assert verdicts == {"single": True, "interaction": True, "fading": True, "twin_a": True, "twin_b": True,
-                        "late_entry": True, "negative_exit": verdicts["negative_exit"]}
+                        "late_entry": True, "negative_exit": True}
     assert all(c["same_factor"] for c in rep["planted"] if c["key"] in ("twin_a", "twin_b"))
     assert any(c["planted_scope_matches"] and c["applied_lesson"] for c in rep["calls"])
     q = rep["quality"]  # pglearn.quality.measure, printed at the top of the report

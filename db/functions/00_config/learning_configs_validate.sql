@@ -8,14 +8,16 @@
  *  - pattern_strength_overrides / pattern_overrides: JSON arrays (written by materialize_overrides).
  *  - pm_config: an object with objects feature_flags and tunables; boolean / array-of-strings feature flags;
  *    n_min.k1_2 .. k7_plus integers in [1, 1e6], non-decreasing with subset size (the iceberg cube prunes on it);
- *    each tunable of the table below of its type and within its range, required ones present; rr_baseline
- *    null or within +/- rr_abs_max; half_life_min_hours <= half_life_default_hours <= half_life_max_hours;
- *    retire_after_epochs >= stale_after_epochs; lever bounds inside the hard bounds of roadmap 5.1 (config
- *    may only tighten them).
- *  - The tunables of migration 0004.lessons (fdr_q ... max_subset_size) are required once it is applied
- *    (learning.lesson_epoch exists) and checked whenever present; min_t_stat, incremental_edge_min and
- *    strength_n_full, which it removes, are read by nothing any more. An optional tunable left out means its
- *    documented default.
+ *    each tunable of the table below present, of its type and within its range; rr_baseline present, null or
+ *    within +/- rr_abs_max; half_life_min_hours <= half_life_default_hours <= half_life_max_hours;
+ *    retire_after_epochs >= stale_after_epochs; one [lo, hi] per lever of learning.lever_catalogue(), inside
+ *    its hard bounds (roadmap 5.1: config may only tighten them).
+ *  - Complete: every tunable is required once migration 0009.job_registry is applied (learning.job_registry exists:
+ *    it filled in any missing one with its shipped value), so the readers carry no fallback defaults. In a database
+ *    rolled back before it, the rules of the migrations still applied hold: learning_rate, max_step, edge_scale,
+ *    ref_hold_hours, edge_min, n_min and lever_bounds always; those of 0004.lessons (fdr_q ... max_subset_size) once
+ *    it is applied (learning.lesson_epoch exists); the others only when present. min_t_stat, incremental_edge_min
+ *    and strength_n_full, which 0004 removes, are read by nothing any more.
  * Errors: 22023 naming the field, with a HINT giving its domain. Unknown tunable keys are kept untouched.
  */
 CREATE OR REPLACE FUNCTION learning.learning_configs_validate()
@@ -29,11 +31,9 @@ DECLARE
     v_bad text;
     v_spec record;
     v_lessons_schema constant boolean := to_regclass('learning.lesson_epoch') IS NOT NULL;
+    v_complete constant boolean := to_regclass('learning.job_registry') IS NOT NULL;
     v_rr_max numeric;
-    v_hard constant jsonb := '{
-        "size_mult": [0.7, 1.3], "entry_aggression_mult": [0.8, 1.2], "exit_aggression_mult": [0.8, 1.2],
-        "entry_delay_bars": [0, 5], "phase1_frac_mult": [0.5, 1.5], "trim_delay_mult": [0.5, 2.0],
-        "trail_mult": [0.5, 2.0], "panic_trigger_mult": [0.8, 1.2], "signal_threshold": [0.0, 1.0]}';
+    v_lever record;
 BEGIN
     IF NEW.config_key IS NULL OR NEW.config_key NOT IN ('pm_config', 'pattern_strength_overrides', 'pattern_overrides') THEN
         RAISE EXCEPTION 'learning_configs.config_key % is unknown', coalesce(quote_literal(left(NEW.config_key, 60)), 'NULL')
@@ -95,28 +95,28 @@ BEGIN
     -- every scalar tunable: type, range (lo exclusive when lo_open), presence; the first offender is named
     SELECT s.key, s.kind, s.lo, s.lo_open, s.hi, s.hint INTO v_spec
     FROM (VALUES
-        (1, 'learning_rate', 'number', 0, true, 0.1, true, 'Safety comes from small steps: the roadmap default is 0.02.'),
-        (2, 'max_step', 'number', 0, true, 0.1, true, 'The largest lever step per epoch; default 0.02.'),
-        (3, 'edge_scale', 'number', 0.001, false, 1000000, true, 'edge_raw is divided by it; default 20.'),
-        (4, 'ref_hold_hours', 'number', 0.001, false, 1000000, true, 'The reference hold time of time efficiency; default 24.'),
-        (5, 'edge_min', 'number', 0, false, 1000000, true, 'The effect-size floor of an R/R lesson, an absolute edge_raw; default 0.2.'),
-        (8, 'rr_abs_max', 'number', 0, true, 1000000, false, 'The bound of every R/R value (rr, counterfactual gains); default 100.'),
-        (10, 'cf_min_n', 'integer', 1, false, 1000000, false, 'Minimum counterfactual sample for an execution lever; default 5.'),
-        (11, 'override_generations_kept', 'integer', 1, false, 1000, false, 'Generations kept for rollback_overrides(); default 5.'),
-        (12, 'regime_min_rows', 'integer', 1, false, 1000000, false, 'Minimum rows per regime for v5.1 weights; default 10.'),
-        (13, 'regime_support_k', 'number', 0, false, 1000000, false, 'Support shrinkage constant of the v5.1 weights; default 20.'),
-        (14, 'half_life_default_hours', 'number', 1, false, 1000000, false, 'Half-life when no fit is possible; default 720.'),
-        (15, 'half_life_min_hours', 'number', 1, false, 1000000, false, 'Lower clamp of fitted half-lives; default 24.'),
-        (16, 'half_life_max_hours', 'number', 1, false, 1000000, false, 'Upper clamp of fitted half-lives; default 8760.'),
-        (17, 'edge_history_full_days', 'integer', 1, false, 36500, false, 'Days of edge history kept at full resolution; default 30.'),
-        (18, 'latent_cut_distance', 'number', 0, true, 2, false, 'The correlation-distance cut of the v5.3 clustering, in (0, 2]; default 0.3.'),
-        (19, 'fdr_q', 'number', 0, true, 0.5, v_lessons_schema, 'The false-discovery rate of the lesson search, in (0, 0.5]; default 0.05.'),
-        (20, 'stale_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is stale; default 2.'),
-        (21, 'retire_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is retired (>= stale_after_epochs); default 8.'),
-        (22, 'edge_window_days', 'integer', 1, false, 365, v_lessons_schema, 'Trailing window of the edge history, 1 to 365 days; default 28.'),
-        (23, 'oos_min_trades', 'integer', 2, false, 1000000, v_lessons_schema, 'Out-of-sample trades before the guard judges a lesson, >= 2; default 30.'),
-        (24, 'oos_p', 'number', 0, true, 0.5, v_lessons_schema, 'The out-of-sample guard''s p threshold, in (0, 0.5]; default 0.05.'),
-        (25, 'max_subset_size', 'integer', 1, false, 10, v_lessons_schema, 'Largest scope subset searched for lessons, 1 to 10; default 4.')
+        (1, 'learning_rate', 'number', 0, true, 0.1, true, 'Safety comes from small steps (roadmap 5.1).'),
+        (2, 'max_step', 'number', 0, true, 0.1, true, 'The largest lever step per epoch.'),
+        (3, 'edge_scale', 'number', 0.001, false, 1000000, true, 'edge_raw is divided by it.'),
+        (4, 'ref_hold_hours', 'number', 0.001, false, 1000000, true, 'The reference hold time of time efficiency.'),
+        (5, 'edge_min', 'number', 0, false, 1000000, true, 'The effect-size floor of an R/R lesson, an absolute edge_raw.'),
+        (8, 'rr_abs_max', 'number', 0, true, 1000000, v_complete, 'The bound of every R/R value (rr, counterfactual gains).'),
+        (10, 'cf_min_n', 'integer', 1, false, 1000000, v_complete, 'Minimum counterfactual sample for an execution lever.'),
+        (11, 'override_generations_kept', 'integer', 1, false, 1000, v_complete, 'Generations kept for rollback_overrides().'),
+        (12, 'regime_min_rows', 'integer', 1, false, 1000000, v_complete, 'Minimum rows per regime for v5.1 weights.'),
+        (13, 'regime_support_k', 'number', 0, false, 1000000, v_complete, 'Support shrinkage constant of the v5.1 weights.'),
+        (14, 'half_life_default_hours', 'number', 1, false, 1000000, v_complete, 'Half-life when no fit is possible.'),
+        (15, 'half_life_min_hours', 'number', 1, false, 1000000, v_complete, 'Lower clamp of fitted half-lives.'),
+        (16, 'half_life_max_hours', 'number', 1, false, 1000000, v_complete, 'Upper clamp of fitted half-lives.'),
+        (17, 'edge_history_full_days', 'integer', 1, false, 36500, v_complete, 'Days of edge history kept at full resolution.'),
+        (18, 'latent_cut_distance', 'number', 0, true, 2, v_complete, 'The correlation-distance cut of the v5.3 clustering, in (0, 2].'),
+        (19, 'fdr_q', 'number', 0, true, 0.5, v_lessons_schema, 'The false-discovery rate of the lesson search, in (0, 0.5].'),
+        (20, 'stale_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is stale.'),
+        (21, 'retire_after_epochs', 'integer', 1, false, 1000000, v_lessons_schema, 'Epochs without confirmation before a lesson is retired (>= stale_after_epochs).'),
+        (22, 'edge_window_days', 'integer', 1, false, 365, v_lessons_schema, 'Trailing window of the edge history, 1 to 365 days.'),
+        (23, 'oos_min_trades', 'integer', 2, false, 1000000, v_lessons_schema, 'Out-of-sample trades before the guard judges a lesson, >= 2.'),
+        (24, 'oos_p', 'number', 0, true, 0.5, v_lessons_schema, 'The out-of-sample guard''s p threshold, in (0, 0.5].'),
+        (25, 'max_subset_size', 'integer', 1, false, 10, v_lessons_schema, 'Largest scope subset searched for lessons, 1 to 10.')
     ) AS s (i, key, kind, lo, lo_open, hi, required, hint)
     WHERE CASE
         WHEN NOT t ? s.key THEN s.required
@@ -134,42 +134,45 @@ BEGIN
             USING ERRCODE = '22023', HINT = v_spec.hint;
     END IF;
 
-    v_rr_max := coalesce((t ->> 'rr_abs_max')::numeric, 100);
-    IF coalesce(jsonb_typeof(t -> 'rr_baseline'), 'null') NOT IN ('null', 'number')
+    -- below, a tunable still absent (only before 0009.job_registry) is NULL: its cross-checks do not apply
+    v_rr_max := (t ->> 'rr_abs_max')::numeric;
+    IF (v_complete AND NOT t ? 'rr_baseline')
+        OR coalesce(jsonb_typeof(t -> 'rr_baseline'), 'null') NOT IN ('null', 'number')
         OR abs((t ->> 'rr_baseline')::numeric) > v_rr_max THEN
         RAISE EXCEPTION 'pm_config.tunables.rr_baseline must be null or a number within +/- rr_abs_max (%), got %',
-            v_rr_max, left((t -> 'rr_baseline')::text, 40)
-            USING ERRCODE = '22023', HINT = 'null: the baseline is the mean rr of the category''s closed trades.';
+            v_rr_max, coalesce(left((t -> 'rr_baseline')::text, 40), 'nothing')
+            USING ERRCODE = '22023', HINT = 'null: the baseline is the trade-weighted median of the category''s pattern means (docs/stats.md).';
     END IF;
-    IF NOT (coalesce((t ->> 'half_life_min_hours')::numeric, 24) <= coalesce((t ->> 'half_life_default_hours')::numeric, 720)
-        AND coalesce((t ->> 'half_life_default_hours')::numeric, 720) <= coalesce((t ->> 'half_life_max_hours')::numeric, 8760)) THEN
+    IF NOT ((t ->> 'half_life_min_hours')::numeric <= (t ->> 'half_life_default_hours')::numeric
+        AND (t ->> 'half_life_default_hours')::numeric <= (t ->> 'half_life_max_hours')::numeric) THEN
         RAISE EXCEPTION 'pm_config.tunables.half_life_min_hours <= half_life_default_hours <= half_life_max_hours does not hold'
-            USING ERRCODE = '22023', HINT = 'Defaults: 24 <= 720 <= 8760 hours.';
+            USING ERRCODE = '22023', HINT = 'A fitted half-life is clamped to [min, max]; the default lies between them.';
     END IF;
     IF (t ->> 'retire_after_epochs')::numeric < (t ->> 'stale_after_epochs')::numeric THEN
         RAISE EXCEPTION 'pm_config.tunables.retire_after_epochs must be >= stale_after_epochs'
-            USING ERRCODE = '22023', HINT = 'A lesson is stale before it is retired; defaults 2 and 8.';
+            USING ERRCODE = '22023', HINT = 'A lesson is stale before it is retired.';
     END IF;
 
-    SELECT h.key INTO v_bad
-    FROM jsonb_each(v_hard) AS h
-    WHERE coalesce(jsonb_typeof(t #> ARRAY['lever_bounds', h.key]), '') <> 'array'
-       OR jsonb_array_length(t #> ARRAY['lever_bounds', h.key]) <> 2
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements(t #> ARRAY['lever_bounds', h.key]) AS e
-                  WHERE jsonb_typeof(e) <> 'number' OR (e #>> '{}')::numeric NOT BETWEEN (h.value ->> 0)::numeric AND (h.value ->> 1)::numeric)
-       OR (t #>> ARRAY['lever_bounds', h.key, '0'])::numeric > (t #>> ARRAY['lever_bounds', h.key, '1'])::numeric
-    ORDER BY h.key
+    -- one [lo, hi] per lever of the catalogue, inside its hard bounds
+    SELECT h.lever, h.hard_lo, h.hard_hi INTO v_lever
+    FROM learning.lever_catalogue() AS h
+    WHERE coalesce(jsonb_typeof(t #> ARRAY['lever_bounds', h.lever]), '') <> 'array'
+       OR jsonb_array_length(t #> ARRAY['lever_bounds', h.lever]) <> 2
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(t #> ARRAY['lever_bounds', h.lever]) AS e
+                  WHERE jsonb_typeof(e) <> 'number' OR (e #>> '{}')::numeric NOT BETWEEN h.hard_lo::numeric AND h.hard_hi::numeric)
+       OR (t #>> ARRAY['lever_bounds', h.lever, '0'])::numeric > (t #>> ARRAY['lever_bounds', h.lever, '1'])::numeric
+    ORDER BY h.lever
     LIMIT 1;
-    IF v_bad IS NOT NULL THEN
-        RAISE EXCEPTION 'pm_config.tunables.lever_bounds.% must be [lo, hi] within %', v_bad, v_hard -> v_bad
-            USING ERRCODE = '22023', HINT = 'Config may tighten the hard lever bounds of roadmap 5.1, never widen them.';
+    IF FOUND THEN
+        RAISE EXCEPTION 'pm_config.tunables.lever_bounds.% must be [lo, hi] within [%, %]', v_lever.lever, v_lever.hard_lo, v_lever.hard_hi
+            USING ERRCODE = '22023', HINT = 'Config may tighten the hard lever bounds of roadmap 5.1 (learning.lever_catalogue()), never widen them.';
     END IF;
     NEW.updated_at := now();
     RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION learning.learning_configs_validate() IS
-'Trigger: rejects an unknown config_key and keeps pm_config in its documented shape, every tunable of its type and within its range (docs/api.md, "Config"); 22023 names the field.';
+'Trigger: rejects an unknown config_key and keeps pm_config complete and in its documented shape, every tunable present, of its type and within its range (docs/api.md, "Config"); 22023 names the field.';
 REVOKE ALL ON FUNCTION learning.learning_configs_validate() FROM public;
 
 CREATE OR REPLACE TRIGGER learning_configs_validate

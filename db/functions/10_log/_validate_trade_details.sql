@@ -8,7 +8,7 @@
  *   cf_exit_direction    'earlier' | 'later'
  * Other cf_* keys are refused (typos would silently teach nothing); non-cf keys are kept as-is.
  * JSON numbers are compared as numeric, so 1e400 is out of range (22023), never a float overflow.
- * STABLE: the bound is read from pm_config (default 100 when the tunable is absent).
+ * STABLE: the bound is read from pm_config (tunables.rr_abs_max).
  */
 CREATE OR REPLACE FUNCTION learning._validate_trade_details(p_details jsonb)
 RETURNS void
@@ -52,9 +52,8 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Counterfactual gains are R/R numbers.';
     END IF;
     IF p_details ?| ARRAY['cf_entry_gain_rr', 'cf_exit_gain_rr'] THEN
-        SELECT coalesce((c.config #>> '{tunables,rr_abs_max}')::numeric, 100) INTO v_max
+        SELECT (c.config #>> '{tunables,rr_abs_max}')::numeric INTO v_max
         FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
-        v_max := coalesce(v_max, 100);
         SELECT k INTO v_bad
         FROM unnest(ARRAY['cf_entry_gain_rr', 'cf_exit_gain_rr']) AS k
         WHERE abs((p_details ->> k)::numeric) > v_max

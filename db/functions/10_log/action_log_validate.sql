@@ -27,7 +27,7 @@ BEGIN
         RAISE EXCEPTION 'ts must be a finite timestamp, got %', coalesce(NEW.ts::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'ts is the time the action was taken.';
     END IF;
-    IF NEW.pattern_key IS NULL OR length(NEW.pattern_key) > 200 OR NEW.pattern_key !~ '^(pm|dm)(\.[A-Za-z0-9_-]+)+$' THEN
+    IF NOT coalesce(learning._pattern_key_ok(NEW.pattern_key), false) THEN
         RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(NEW.pattern_key, 60))
             || CASE WHEN length(NEW.pattern_key) > 60 THEN format('... (%s characters)', length(NEW.pattern_key)) ELSE '' END, 'NULL')
             USING ERRCODE = '22023',

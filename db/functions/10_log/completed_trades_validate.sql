@@ -4,7 +4,7 @@
  * The one validation path for closed trades: close_trade() and bulk COPY both go through it.
  * Fills first_action_at from the position's first logged action.
  *   22023  position_id empty or longer than 200 characters; rr NULL, NaN, infinite or outside
- *          +/- pm_config.tunables.rr_abs_max (default 100); closed_at missing or before the first action;
+ *          +/- pm_config.tunables.rr_abs_max; closed_at missing or before the first action;
  *          bad details (docs/api.md, "Domains")
  *   23505  the position is already closed
  *   LR003  no action was logged for the position
@@ -27,12 +27,12 @@ BEGIN
         RAISE EXCEPTION 'rr must be a finite number, got %', coalesce(NEW.rr::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'rr is the realized R/R of the whole trade.';
     END IF;
-    SELECT coalesce((c.config #>> '{tunables,rr_abs_max}')::float, 100) INTO v_max
+    SELECT (c.config #>> '{tunables,rr_abs_max}')::float INTO v_max
     FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
-    IF abs(NEW.rr) > coalesce(v_max, 100) THEN
+    IF abs(NEW.rr) > v_max THEN
         RAISE EXCEPTION 'rr = % is out of range', NEW.rr
             USING ERRCODE = '22023',
-                  HINT = format('rr is the realized R/R of the whole trade, within +/- %s (pm_config.tunables.rr_abs_max).', coalesce(v_max, 100));
+                  HINT = format('rr is the realized R/R of the whole trade, within +/- %s (pm_config.tunables.rr_abs_max).', v_max);
     END IF;
     IF NEW.closed_at IS NULL OR NOT isfinite(NEW.closed_at) THEN
         RAISE EXCEPTION 'closed_at must be a finite timestamp, got %', coalesce(NEW.closed_at::text, 'NULL')

@@ -21,11 +21,11 @@ WITH ns AS (
 -- materialized: a column, not a sub-select, in the inlined domain checks
 cfg AS MATERIALIZED (
     SELECT
-        coalesce((
+        (
             SELECT (c.config #>> '{tunables,rr_abs_max}')::float
             FROM learning.learning_configs AS c
             WHERE c.config_key = 'pm_config'
-        ), 100) AS rr_abs_max
+        ) AS rr_abs_max
 ),
 
 action_reason AS (

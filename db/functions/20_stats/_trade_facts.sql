@@ -30,9 +30,9 @@ AS $$
         GROUP BY d.namespace
     ) AS ns ON ns.namespace = split_part(a.pattern_key, '.', 1)
     CROSS JOIN (
-        SELECT coalesce((
+        SELECT (
             SELECT (c.config #>> '{tunables,rr_abs_max}')::float
-            FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config'), 100) AS rr_abs_max
+            FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config') AS rr_abs_max
         OFFSET 0  -- a column, not a sub-select, in the inlined domain checks
     ) AS cfg
     WHERE t.closed_at > p_closed_after AND t.closed_at <= p_closed_until

@@ -280,8 +280,8 @@ BEGIN
     -- share: an upper bound on the share of the pattern's facts that can fall in qualifying cells of the mask
     -- (the smallest over its parent masks of the facts in parent cells with n >= N_min(k))
     CREATE TEMP TABLE _agg_cand ON COMMIT DROP AS SELECT pc.pc, pc.nsid, 0 AS mask, 1.0::float AS share FROM _agg_pc AS pc;
-    -- depth: tunables.max_subset_size (default 4) caps k; the pattern-wide row is level 0
-    SELECT least(max(d), coalesce((v_cfg ->> 'max_subset_size')::int, 10)) INTO v_max_d FROM _agg_ns;
+    -- depth: tunables.max_subset_size caps k; the pattern-wide row is level 0
+    SELECT least(max(d), (v_cfg ->> 'max_subset_size')::int) INTO v_max_d FROM _agg_ns;
     FOR v_k IN 0 .. v_max_d LOOP
         RAISE DEBUG 'aggregate level % at %', v_k, clock_timestamp();
         v_nmin := n_min(v_k);

@@ -3,9 +3,10 @@
  *
  * v5.2 (roadmap 2.2, 2.5): for each active or stale lesson, its trailing-window edge series in
  * learning_edge_history up to as_of (the points build_lessons records with window_days = edge_window_days: the
- * edge over (ts - window, ts], which follows a fading effect where the cumulative edge lags) is fitted by _fit_half_life; decay_halflife_hours is updated (default
- * 720 h with fewer than 5 points or a failed fit, the upper bound for a non-decaying edge, else ln 2 / lambda
- * within [24 h, 8,760 h]). The same job applies the edge-history retention: snapshots older than
+ * edge over (ts - window, ts], which follows a fading effect where the cumulative edge lags) is fitted by
+ * _fit_half_life; decay_halflife_hours is updated (tunables.half_life_default_hours with fewer than 5 points or a
+ * failed fit, half_life_max_hours for a non-decaying edge, else ln 2 / lambda within [half_life_min_hours,
+ * half_life_max_hours]). The same job applies the edge-history retention: snapshots older than
  * edge_history_full_days are thinned to the last one per series and day. Returns the lessons updated.
  */
 CREATE OR REPLACE FUNCTION learning.estimate_half_lives(as_of timestamptz DEFAULT now())
@@ -32,8 +33,8 @@ BEGIN
     ),
     fitted AS (
         SELECT s.id, round(_fit_half_life(s.hours, s.edges,
-            coalesce((t ->> 'half_life_default_hours')::float, 720), coalesce((t ->> 'half_life_min_hours')::float, 24),
-            coalesce((t ->> 'half_life_max_hours')::float, 8760)))::int AS halflife
+            (t ->> 'half_life_default_hours')::float, (t ->> 'half_life_min_hours')::float,
+            (t ->> 'half_life_max_hours')::float))::int AS halflife
         FROM series AS s
     )
     UPDATE learning_lessons AS l
@@ -48,7 +49,7 @@ BEGIN
             PARTITION BY x.pattern_key, x.action_category, x.scope_signature, date_trunc('day', x.ts) ORDER BY x.ts DESC, x.id DESC
         ) AS rn
         FROM learning_edge_history AS x
-        WHERE x.ts < estimate_half_lives.as_of - make_interval(days => coalesce((t ->> 'edge_history_full_days')::int, 30))
+        WHERE x.ts < estimate_half_lives.as_of - make_interval(days => (t ->> 'edge_history_full_days')::int)
     ) AS old
     WHERE old.id = h.id AND old.rn > 1;
     RETURN v_rows;

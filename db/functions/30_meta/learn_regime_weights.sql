@@ -18,8 +18,8 @@ AS $$
 DECLARE
     t constant jsonb := pm_config() -> 'tunables';
     v_lr constant float := (t ->> 'learning_rate')::float;
-    v_min_rows constant int := coalesce((t ->> 'regime_min_rows')::int, 10);
-    v_k constant float := coalesce((t ->> 'regime_support_k')::float, 20);
+    v_min_rows constant int := (t ->> 'regime_min_rows')::int;
+    v_k constant float := (t ->> 'regime_support_k')::float;
     v_rows integer;
 BEGIN
     PERFORM _check_as_of(learn_regime_weights.as_of);

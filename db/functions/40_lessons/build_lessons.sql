@@ -13,9 +13,10 @@
  *     from each immediate parent with the cell's samples removed.
  *  4. independent productivity: a significant, self-sufficient cell with significant, self-sufficient
  *     descendants must keep its effect (same test, same critical p) once their samples are removed.
- *     overlap: strongest first, a chosen cell must also keep its effect without the samples of stronger chosen
- *     cells of its pattern that are neither its ancestors nor descendants (a correlated dimension borrowing a
- *     stronger lesson's trades is not a lesson of its own).
+ *     overlap: strongest first, a chosen cell must also keep its effect without the trades of stronger chosen
+ *     cells it shares trades with: of its own pattern if neither its ancestors nor descendants, of any other
+ *     pattern or category outside its latent factor (a lesson that only borrows a stronger lesson's trades, through
+ *     a correlated dimension or another action of the same trades, is not a lesson of its own).
  *  5. shrinkage: the cell mean shrunk toward its parent's mean (b, resp. 0, for k = 0) by empirical Bayes,
  *     w = n / (n + s^2 / tau^2), tau^2 = max(0, mean((sibling mean - parent mean)^2) - mean(s^2 / n)) over the
  *     sibling cells (same mask and parent); the shrunk edge (edge_raw scaled by the shrunk / raw effect) must
@@ -65,7 +66,7 @@ BEGIN
         RETURN 0;  -- this epoch (or a later one) is done
     END IF;
     SELECT coalesce(max(e.epoch_no), 0) + 1 INTO v_epoch FROM learning.lesson_epoch AS e;
-    DROP TABLE IF EXISTS _lc_moment, _lc_test, _lc_q, _lc_layer, _lc_parent, _lc_desc, _lc_fact, _lc_rem, _lc_shrink;
+    DROP TABLE IF EXISTS _lc_moment, _lc_test, _lc_q, _lc_layer, _lc_parent, _lc_desc, _lc_fact, _lc_rem, _lc_shrink, _lc_rival;
 
     -- 1. moments of every cell and kind, and the tests among them ---------------------------------------
     CREATE TEMP TABLE _lc_moment ON COMMIT DROP AS
@@ -196,13 +197,14 @@ BEGIN
 
     -- the facts of the patterns that still have candidates (the remainders below are taken over them)
     CREATE TEMP TABLE _lc_fact ON COMMIT DROP AS
-    SELECT f.pattern_key, f.action_category, f.scope, f.rr,
+    SELECT f.pattern_key, f.action_category, f.position_id, f.scope, f.rr,
            CASE WHEN f.action_category = 'entry' THEN (f.details ->> 'cf_entry_gain_rr')::float
                 ELSE (f.details ->> 'cf_exit_gain_rr')::float
                      * CASE f.details ->> 'cf_exit_direction' WHEN 'later' THEN 1 WHEN 'earlier' THEN -1 END END AS cf
     FROM learning._trade_facts('-infinity', build_lessons.as_of) AS f
     WHERE (f.pattern_key, f.action_category) IN (SELECT x.pattern_key, x.action_category FROM _lc_test AS x WHERE x.sig AND x.ss);
     CREATE INDEX ON _lc_fact (pattern_key, action_category);
+    CREATE INDEX ON _lc_fact (position_id);
     ANALYZE _lc_fact;
 
     CREATE TEMP TABLE _lc_rem ON COMMIT DROP AS
@@ -259,40 +261,63 @@ BEGIN
                       ELSE x.shrunk <> 0 END
     WHERE x.sig AND x.ss AND x.productive AND x.w IS NOT NULL;
 
-    -- 5b. overlap: strongest first (p, then stats id), a chosen cell must keep its effect once the samples of the
-    -- stronger chosen cells of its pattern that are neither its ancestors nor its descendants are removed, so a
-    -- cell that only borrows a stronger lesson's trades (a correlated dimension) is not a lesson of its own
+    -- 5b. overlap: strongest first (p, then |t|, then stats id), a chosen cell must keep its effect once the trades
+    -- of stronger chosen cells with an effect of the same sign that share trades with it are removed (removing an
+    -- opposite effect's trades would only inflate this one; same kind; within its own pattern only cells
+    -- that are neither its ancestors nor its descendants; of another pattern or category: any, unless both patterns
+    -- are in one latent factor, whose duplicates the materializer merges). A cell that only borrows a stronger
+    -- lesson's trades is not a lesson of its own: a correlated dimension of the same pattern, or another action of
+    -- the same trades (trades entered in Oh-Shit also exit in it, so an entry pattern inherits an exit pattern's
+    -- Oh-Shit effect through the shared trade R/R).
+    ALTER TABLE _lc_test ADD COLUMN ord integer;
+    UPDATE _lc_test AS x SET ord = r.rn
+    FROM (SELECT y.stats_id, y.kind,
+                 row_number() OVER (ORDER BY y.p, abs(y.mean - y.mu0) / sqrt(greatest(y.var, 1e-300) / y.n) DESC, y.stats_id) AS rn
+          FROM _lc_test AS y WHERE y.chosen) AS r
+    WHERE r.stats_id = x.stats_id AND r.kind = x.kind;
     FOR v_cell IN
-        SELECT x.stats_id, x.kind, x.pattern_key, x.action_category, x.scope_values, x.scope_mask, x.mu0, x.mean, x.k, x.p
+        SELECT x.stats_id, x.kind, x.pattern_key, x.action_category, x.scope_values, x.mu0, x.mean, x.k, x.ord
         FROM _lc_test AS x
-        WHERE x.chosen AND EXISTS (
-            SELECT 1 FROM _lc_test AS o
-            WHERE o.chosen AND o.pattern_key = x.pattern_key AND o.action_category = x.action_category AND o.kind = x.kind
-              AND NOT (o.scope_values @> x.scope_values OR x.scope_values @> o.scope_values))
-        ORDER BY x.p, x.stats_id
+        WHERE x.chosen AND x.ord > 1
+        ORDER BY x.ord
     LOOP
-        SELECT count(v.x)::int, avg(v.x), var_samp(v.x),
-               (SELECT jsonb_agg(o.scope_values ORDER BY o.p, o.stats_id) FROM _lc_test AS o
-                WHERE o.chosen AND o.pattern_key = v_cell.pattern_key AND o.action_category = v_cell.action_category
-                  AND o.kind = v_cell.kind AND (o.p, o.stats_id) < (v_cell.p, v_cell.stats_id)
-                  AND NOT (o.scope_values @> v_cell.scope_values OR v_cell.scope_values @> o.scope_values))
-        INTO v_rem_n, v_rem_mean, v_rem_var, v_stronger
+        DROP TABLE IF EXISTS _lc_rival;
+        CREATE TEMP TABLE _lc_rival ON COMMIT DROP AS
+        SELECT o.pattern_key, o.action_category, o.scope_values
+        FROM _lc_test AS o
+        WHERE o.chosen AND o.kind = v_cell.kind AND o.ord < v_cell.ord
+          AND sign(o.mean - o.mu0) = sign(v_cell.mean - v_cell.mu0)  -- an opposite effect cannot explain this one
+          AND NOT (o.pattern_key = v_cell.pattern_key AND o.action_category = v_cell.action_category
+                   AND (o.scope_values @> v_cell.scope_values OR v_cell.scope_values @> o.scope_values))
+          AND NOT (o.pattern_key <> v_cell.pattern_key AND EXISTS (
+              SELECT 1 FROM learning.learning_latent_factors AS lf
+              WHERE o.pattern_key = ANY (lf.pattern_keys) AND v_cell.pattern_key = ANY (lf.pattern_keys)))
+          AND EXISTS (  -- it shares at least one trade with the cell
+              SELECT 1 FROM _lc_fact AS f JOIN _lc_fact AS g ON g.position_id = f.position_id
+              WHERE f.pattern_key = v_cell.pattern_key AND f.action_category = v_cell.action_category
+                AND f.scope @> v_cell.scope_values
+                AND g.pattern_key = o.pattern_key AND g.action_category = o.action_category AND g.scope @> o.scope_values);
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM _lc_rival);
+        SELECT count(v.x)::int, avg(v.x), var_samp(v.x)
+        INTO v_rem_n, v_rem_mean, v_rem_var
         FROM _lc_fact AS f
         CROSS JOIN LATERAL (SELECT CASE WHEN v_cell.kind = 'rr' THEN f.rr ELSE f.cf END AS x) AS v
         WHERE f.pattern_key = v_cell.pattern_key AND f.action_category = v_cell.action_category AND f.scope @> v_cell.scope_values
           AND NOT EXISTS (
-              SELECT 1 FROM _lc_test AS o
-              WHERE o.chosen AND o.pattern_key = v_cell.pattern_key AND o.action_category = v_cell.action_category
-                AND o.kind = v_cell.kind AND (o.p, o.stats_id) < (v_cell.p, v_cell.stats_id)
-                AND NOT (o.scope_values @> v_cell.scope_values OR v_cell.scope_values @> o.scope_values)
-                AND f.scope @> o.scope_values);
-        CONTINUE WHEN v_stronger IS NULL;
+              SELECT 1 FROM _lc_rival AS r
+              JOIN _lc_fact AS g ON g.pattern_key = r.pattern_key AND g.action_category = r.action_category
+              WHERE g.position_id = f.position_id AND g.scope @> r.scope_values);
         IF NOT coalesce(learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0)
                         <= (SELECT ly.crit FROM _lc_layer AS ly WHERE ly.k = v_cell.k)
                         AND sign(v_rem_mean - v_cell.mu0) = sign(v_cell.mean - v_cell.mu0), false) THEN
             UPDATE _lc_test AS x
             SET chosen = false, productive = false, remainder_n = v_rem_n,
-                remainder_p = learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0), explained_by = v_stronger
+                remainder_p = learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0),
+                explained_by = (SELECT jsonb_agg(CASE WHEN r.pattern_key = v_cell.pattern_key AND r.action_category = v_cell.action_category
+                                                      THEN r.scope_values
+                                                      ELSE jsonb_build_object('pattern_key', r.pattern_key, 'action_category', r.action_category,
+                                                                              'scope', r.scope_values) END)
+                                FROM _lc_rival AS r)
             WHERE x.stats_id = v_cell.stats_id AND x.kind = v_cell.kind;
         END IF;
     END LOOP;

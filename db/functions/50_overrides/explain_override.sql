@@ -30,7 +30,7 @@ DECLARE
     v_lesson learning.learning_lessons%ROWTYPE;
     v_allowed boolean;
 BEGIN
-    IF explain_override.action_category IS NULL OR explain_override.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
+    IF NOT coalesce(learning._action_category_ok(explain_override.action_category), false) THEN
         RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(explain_override.action_category), 'NULL')
             USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
     END IF;
@@ -43,13 +43,11 @@ BEGIN
     SELECT c.generation, g.as_of INTO v_gen, v_gen_as_of
     FROM learning.override_current AS c JOIN learning.override_generation AS g ON g.generation = c.generation;
 
-    SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'rank' ORDER BY m.rank)
+    -- every column of runtime_override (each lever of the catalogue) by name, in rank order
+    SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'ordinality' ORDER BY m.ordinality)
     INTO v_matches
     FROM learning._matching_overrides(v_gen, explain_override.pattern_key, explain_override.action_category, v_scope)
-        WITH ORDINALITY AS m (generation, pattern_key, action_category, scope_mask, scope_values, scope_values_hash,
-                              scope_dim_count, lesson_id, lesson_strength, decay_factor, latent_factor_id, size_mult,
-                              entry_aggression_mult, exit_aggression_mult, entry_delay_bars, phase1_frac_mult, trim_delay_mult,
-                              trail_mult, panic_trigger_mult, signal_thresholds, rank);
+        WITH ORDINALITY AS m;
     v_win := v_matches -> 0;
     IF v_win IS NOT NULL THEN
         SELECT l.* INTO v_lesson FROM learning.learning_lessons AS l WHERE l.id = (v_win ->> 'lesson_id')::bigint;

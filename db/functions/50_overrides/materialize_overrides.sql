@@ -19,7 +19,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, learning
 AS $$
 DECLARE
-    v_keep constant int := coalesce((pm_config() #>> '{tunables,override_generations_kept}')::int, 5);
+    v_keep constant int := (pm_config() #>> '{tunables,override_generations_kept}')::int;
     v_gen bigint;
     v_rows integer;
 BEGIN

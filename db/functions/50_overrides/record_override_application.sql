@@ -23,14 +23,12 @@ DECLARE
     v_bad text;
     v_id bigint;
 BEGIN
-    IF record_override_application.pattern_key IS NULL OR length(record_override_application.pattern_key) > 200
-        OR record_override_application.pattern_key !~ '^(pm|dm)(\.[A-Za-z0-9_-]+)+$' THEN
+    IF NOT coalesce(learning._pattern_key_ok(record_override_application.pattern_key), false) THEN
         RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(record_override_application.pattern_key, 60)), 'NULL')
             USING ERRCODE = '22023',
                   HINT = 'pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters, e.g. pm.uptrend.S1.buy_flag.';
     END IF;
-    IF record_override_application.action_category IS NULL
-        OR record_override_application.action_category NOT IN ('entry', 'add', 'trim', 'exit') THEN
+    IF NOT coalesce(learning._action_category_ok(record_override_application.action_category), false) THEN
         RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(left(record_override_application.action_category, 60)), 'NULL')
             USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
     END IF;

@@ -4,16 +4,16 @@
  * Runs one learning job the way pg_cron does and records it in learning.job_runs:
  *  - skipped (not queued) while a learning cycle runs in another backend (shared side of the cycle lock, see
  *    run_learning_cycle) or while the same job runs (transaction-level advisory lock (hashtext('pglearn'), hashtext(job)));
- *  - skipped ('an earlier stage failed') for build_lessons when the latest finished aggregation failed or was
- *    interrupted, and for materialize_overrides when the latest aggregation or build_lessons did: the pg_cron schedule
- *    runs the stages one by one, and no lessons or generation are built from stale stats;
- *  - skipped, changing nothing, for the meta-learning jobs learn_regime_weights, estimate_half_lives and
- *    cluster_latent_factors while feature_flags.v5_meta_learning_enabled is false;
+ *  - skipped ('an earlier stage failed') when the latest finished run of a job in its job_registry.requires failed or
+ *    was interrupted (build_lessons after the aggregation; materialize_overrides after the aggregation or
+ *    build_lessons): the pg_cron schedule runs the stages one by one, and no lessons or generation are built from
+ *    stale stats;
+ *  - skipped, changing nothing, for the meta-learning jobs (job_registry.meta_learning) while
+ *    feature_flags.v5_meta_learning_enabled is false;
  *  - failed: the job's work is rolled back (subtransaction) and the error is recorded with its SQLSTATE, message, DETAIL,
  *    HINT and CONTEXT (GET STACKED DIAGNOSTICS), not raised;
  *  - a run whose backend is killed stays 'running' and the next run marks it 'interrupted' (learning._job_run_begin).
- * Jobs: aggregate_pattern_scope_stats, build_lessons, materialize_overrides, learn_regime_weights, estimate_half_lives,
- * cluster_latent_factors.
+ * Jobs: the rows of learning.job_registry (job -> the function of schema learning it calls).
  * Returns {"job", "status", "rows", "ms", "error", "sqlstate"}.
  * Errors: 22023 for an unknown job name.
  */
@@ -33,26 +33,24 @@ DECLARE
     v_hint text;
     v_context text;
     v_t0 timestamptz := clock_timestamp();
+    v_job learning.job_registry%ROWTYPE;
 BEGIN
-    IF run_job.job IS NULL OR run_job.job NOT IN ('aggregate_pattern_scope_stats', 'build_lessons', 'materialize_overrides',
-                                                  'learn_regime_weights', 'estimate_half_lives', 'cluster_latent_factors') THEN
-        RAISE EXCEPTION 'job % is unknown', coalesce(quote_literal(run_job.job), 'NULL')
+    SELECT r.* INTO v_job FROM learning.job_registry AS r WHERE r.job = run_job.job;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % is unknown', coalesce(quote_literal(left(run_job.job, 60)), 'NULL')
             USING ERRCODE = '22023',
-                  HINT = 'Jobs: aggregate_pattern_scope_stats, build_lessons, materialize_overrides, learn_regime_weights, '
-                      || 'estimate_half_lives, cluster_latent_factors.';
+                  HINT = format('Jobs (learning.job_registry): %s.',
+                                (SELECT string_agg(r.job, ', ' ORDER BY r.stage) FROM learning.job_registry AS r));
     END IF;
     v_id := learning._job_run_begin(run_job.job, run_job.as_of);
-    IF run_job.job IN ('learn_regime_weights', 'estimate_half_lives', 'cluster_latent_factors')
-        AND NOT coalesce((learning.pm_config() #>> '{feature_flags,v5_meta_learning_enabled}')::boolean, true) THEN
+    IF v_job.meta_learning AND NOT (learning.pm_config() #>> '{feature_flags,v5_meta_learning_enabled}')::boolean THEN
         v_status := 'skipped';
         v_error := 'v5_meta_learning_enabled is false';
     ELSIF NOT pg_try_advisory_xact_lock_shared(hashtext('pglearn'), hashtext('run_learning_cycle')) THEN
         v_status := 'skipped';
         v_error := 'a learning cycle is running';
     ELSIF EXISTS (SELECT 1
-                  FROM unnest(CASE run_job.job WHEN 'build_lessons' THEN ARRAY['aggregate_pattern_scope_stats']
-                                  WHEN 'materialize_overrides' THEN ARRAY['aggregate_pattern_scope_stats', 'build_lessons']
-                              END) AS u (job)
+                  FROM unnest(v_job.requires) AS u (job)
                   CROSS JOIN LATERAL (SELECT j.status FROM learning.job_runs AS j
                                       WHERE j.job = u.job AND j.status IN ('ok', 'failed', 'interrupted')
                                       ORDER BY j.started_at DESC, j.id DESC LIMIT 1) AS l
@@ -64,7 +62,7 @@ BEGIN
         v_error := 'already running';
     ELSE
         BEGIN
-            EXECUTE format('SELECT learning.%I($1)', run_job.job) INTO v_rows USING run_job.as_of;
+            EXECUTE format('SELECT learning.%I($1)', v_job.function_name) INTO v_rows USING run_job.as_of;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
                                     v_hint = PG_EXCEPTION_HINT, v_context = PG_EXCEPTION_CONTEXT;
@@ -81,6 +79,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.run_job(text, timestamptz) IS
-'Runs one learning job with skip-if-running (advisory locks) and job_runs bookkeeping; a failure is recorded with SQLSTATE, DETAIL and HINT, not raised.';
+'Runs one learning job of learning.job_registry with skip-if-running (advisory locks) and job_runs bookkeeping; a failure is recorded with SQLSTATE, DETAIL and HINT, not raised.';
 REVOKE ALL ON FUNCTION learning.run_job(text, timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.run_job(text, timestamptz) TO pglearn_admin;

@@ -1,9 +1,9 @@
 /*
  * learning.run_learning_cycle(as_of timestamptz DEFAULT now()) -> jsonb
  *
- * The whole loop in dependency order, each stage through run_job (job_runs, skip-if-running):
- * aggregate_pattern_scope_stats -> learn_regime_weights (v5.1) -> cluster_latent_factors (v5.3) -> build_lessons
- * -> estimate_half_lives (v5.2) -> materialize_overrides.
+ * The whole loop in dependency order, each stage through run_job (job_runs, skip-if-running): the jobs of
+ * learning.job_registry by stage, today aggregate_pattern_scope_stats -> learn_regime_weights (v5.1)
+ * -> cluster_latent_factors (v5.3) -> build_lessons -> estimate_half_lives (v5.2) -> materialize_overrides.
  *  - One cycle at a time: the cycle takes the transaction-level advisory lock (hashtext('pglearn'),
  *    hashtext('run_learning_cycle')) exclusively; a single job run by run_job takes it shared. A cycle that finds it
  *    taken (another cycle, or a scheduled job, is running) runs nothing: it records one job_runs row
@@ -32,8 +32,7 @@ BEGIN
         RETURN jsonb_build_object('as_of', run_learning_cycle.as_of, 'jobs', v_results, 'ok', false, 'skipped', true,
             'reason', v_reason);
     END IF;
-    FOREACH v_job IN ARRAY ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',
-                                  'estimate_half_lives', 'materialize_overrides'] LOOP
+    FOR v_job IN SELECT r.job FROM learning.job_registry AS r ORDER BY r.stage LOOP
         IF v_reason IS NULL THEN
             v_result := learning.run_job(v_job, run_learning_cycle.as_of);
             IF v_result ->> 'status' = 'failed' OR (v_result ->> 'status' = 'skipped' AND v_result ->> 'error' = 'already running') THEN
@@ -53,6 +52,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.run_learning_cycle(timestamptz) IS
-'Runs aggregation, meta-learning, lessons and materialization in order as of a time, one cycle at a time, stopping at the first failed stage; returns a JSON summary of each job.';
+'Runs the six jobs of learning.job_registry in stage order as of a time (aggregate_pattern_scope_stats, learn_regime_weights, cluster_latent_factors, build_lessons, estimate_half_lives, materialize_overrides), one cycle at a time, stopping at the first failed stage; returns a JSON summary of each job.';
 REVOKE ALL ON FUNCTION learning.run_learning_cycle(timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.run_learning_cycle(timestamptz) TO pglearn_admin;

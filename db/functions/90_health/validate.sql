@@ -1,5 +1,5 @@
 /*
- * learning.validate() -> TABLE (check text, ok boolean, detail text)
+ * learning.validate() -> TABLE (check_name text, ok boolean, detail text)
  *
  * One row per success criterion of roadmap section 7: the system is "live" when every row is ok.
  */

@@ -22,7 +22,7 @@ CREATE TEMP TABLE rel_kind (relname text PRIMARY KEY, kind text NOT NULL);
 INSERT INTO rel_kind VALUES
 ('action_log', 'facts'), ('completed_trades', 'facts'), ('override_application', 'facts'), ('synthetic_run', 'facts'),
 ('phase_state', 'feed'), ('phase_state_bucket', 'feed'), ('token_cap_bucket', 'feed'), ('scope_dimension', 'feed'),
-('action_category_map', 'registry'),
+('action_category_map', 'registry'), ('job_registry', 'registry'),
 ('learning_configs', 'config'),
 ('pattern_scope_stats', 'derived'), ('learning_regime_weights', 'derived'), ('learning_edge_history', 'derived'),
 ('learning_latent_factors', 'derived'), ('learning_lessons', 'derived'), ('override_generation', 'derived'),
@@ -70,6 +70,7 @@ INSERT INTO fn_expected
 SELECT r, unnest(ARRAY[
     'build_scope', 'regime_context', 'pm_config', 'explain_override', 'validate', 'n_min', 'clamp_to_bounds', 'edge_raw',
     'lever_step', 'regime_signature', 'effect_within_bounds', 'json_number_between',
+    'lever_catalogue', 'lever_within_hard_bounds', '_pattern_key_ok', '_action_category_ok',  -- the lever and domain rules
     't_pvalue', 't_pvalue_lower', 'mean_test_p', 'welch_test_p', 'by_adjust', 'by_harmonic',  -- the lesson tests (docs/levers.md)
     '_validate_scope', '_scope_value_ok', '_action_domain_error', '_trade_domain_error'  -- scope and quarantine checks
 ])
@@ -79,7 +80,7 @@ SELECT 'pglearn_admin', unnest(ARRAY[
     'run_job', 'run_learning_cycle', 'aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors',
     'build_lessons', 'estimate_half_lives', 'materialize_overrides', 'rollback_overrides',
     'start_replay', 'run_replay_step', 'finish_replay', 'score_overrides',
-    '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_publish_override_generation'
+    '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_cluster_patterns', '_publish_override_generation'
 ]);
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p

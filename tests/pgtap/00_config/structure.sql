@@ -9,7 +9,7 @@ SELECT tables_are('learning', ARRAY[
     'learning_latent_factors', 'learning_lessons', 'learning_configs', 'override_generation', 'override_current',
     'runtime_override', 'override_application', 'job_runs',
     'synthetic_run', 'replay_run', 'replay_step', 'lesson_snapshot', 'override_score', 'latent_factor_linkage',
-    'lesson_epoch', 'lesson_candidate'
+    'lesson_epoch', 'lesson_candidate', 'job_registry'
 ]);
 
 -- the seed's DDL (roadmap 1.2, 1.4), column by column
@@ -54,7 +54,7 @@ SELECT is((SELECT json_type FROM scope_dimension WHERE namespace = 'pm' AND dim_
 SELECT set_eq($$SELECT dim_name FROM scope_dimension WHERE namespace = 'dm'$$,
     ARRAY['curator_tier', 'intent', 'chain', 'bucket', 'macro_phase'], 'dm dims');
 SELECT results_eq(
-    $$SELECT action_type, action_category FROM action_category_map ORDER BY action_type$$,
+    $$SELECT action_type, action_category::text FROM action_category_map ORDER BY action_type$$,
     $$VALUES ('E1', 'entry'), ('E2', 'entry'), ('add', 'add'), ('cut', 'exit'), ('emergency_exit', 'exit'),
              ('entry_immediate', 'entry'), ('panic_exit', 'exit'), ('partial_exit', 'trim'), ('scale_up', 'add'), ('trim', 'trim')$$,
     'the category map is exactly the seed table');

@@ -176,8 +176,8 @@ SELECT is(pg_temp.state(), (SELECT s FROM before_state), 'no rejected call chang
 -- accepted at the door, normalised: a Python float 1.0 for an integer dimension is stored as 1 (4 tests)
 SELECT lives_ok(pg_temp.log_sql('f1', 'pm.bad.in', (SELECT s FROM scope0) || '{"bucket_rank_position": 1.0}', (SELECT c FROM scope0)),
     'bucket_rank_position 1.0 is accepted');
-SELECT is(scope -> 'bucket_rank_position', '1'::jsonb, 'and stored as the integer 1') FROM action_log WHERE position_id = 'f1';
-SELECT is(scope_vec[5], '1', 'scope_vec holds "1"') FROM action_log WHERE position_id = 'f1';
+SELECT is((SELECT scope -> 'bucket_rank_position' FROM action_log WHERE position_id = 'f1'), '1'::jsonb, 'and stored as the integer 1');
+SELECT is((SELECT scope_vec[5] FROM action_log WHERE position_id = 'f1'), '1', 'scope_vec holds "1"');
 SELECT lives_ok($$SELECT learning.close_trade('f1', 1.5, '2026-03-02', '{"cf_entry_delay_bars": 2.0}')$$,
     'it closes, cf_entry_delay_bars 2.0 is the integer 2');
 

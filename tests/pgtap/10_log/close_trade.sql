@@ -8,9 +8,10 @@ SELECT log_action('p2', 'pm.uptrend.S1.buy_flag', 'E1', :'seed_scope', :'seed_co
 
 SELECT lives_ok($$SELECT close_trade('p1', 2.5, '2026-03-02 12:00+00', '{"cf_entry_delay_bars": 2, "cf_exit_direction": "later", "cf_exit_gain_rr": 0.3, "note": "x"}')$$,
     'close_trade records an outcome with counterfactuals');
-SELECT is(first_action_at, '2026-03-01 00:00+00'::timestamptz, 'first_action_at is the first logged action') FROM completed_trades WHERE position_id = 'p1';
-SELECT is(hold_hours, 36.0::float, 'hold_hours = closed_at - first action, in hours') FROM completed_trades WHERE position_id = 'p1';
-SELECT is(details ->> 'cf_exit_direction', 'later', 'details are stored') FROM completed_trades WHERE position_id = 'p1';
+SELECT is((SELECT first_action_at FROM completed_trades WHERE position_id = 'p1'), '2026-03-01 00:00+00'::timestamptz,
+    'first_action_at is the first logged action');
+SELECT is((SELECT hold_hours FROM completed_trades WHERE position_id = 'p1'), 36.0::float, 'hold_hours = closed_at - first action, in hours');
+SELECT is((SELECT details ->> 'cf_exit_direction' FROM completed_trades WHERE position_id = 'p1'), 'later', 'details are stored');
 
 CREATE TEMP TABLE before_count AS SELECT count(*) AS n FROM completed_trades;
 SELECT throws_ok(format('SELECT close_trade(%L, %L)', 'p2', v), '22023', NULL, 'rr ' || v || ' -> 22023')

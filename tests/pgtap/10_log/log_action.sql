@@ -4,10 +4,11 @@ SELECT plan(53);
 
 -- the issue's acceptance call
 SELECT ok(log_action('p1', 'pm.uptrend.S1.buy_flag', 'E1', :'seed_scope', :'seed_controls') > 0, 'log_action returns an id');
-SELECT is(action_category, 'entry', 'E1 is stored with category entry') FROM action_log WHERE position_id = 'p1';
-SELECT is(scope_vec, ARRAY['Recover', 'Dip', 'Good', 'micro', '1', 'lowcaps', 'micro', '1h', 'normal', 'aggressive'],
-          'scope_vec holds the values in registry bit order') FROM action_log WHERE position_id = 'p1';
-SELECT is(scope, :'seed_scope'::jsonb, 'scope is stored as given') FROM action_log WHERE position_id = 'p1';
+SELECT is((SELECT action_category FROM action_log WHERE position_id = 'p1'), 'entry', 'E1 is stored with category entry');
+SELECT is((SELECT scope_vec FROM action_log WHERE position_id = 'p1'),
+          ARRAY['Recover', 'Dip', 'Good', 'micro', '1', 'lowcaps', 'micro', '1h', 'normal', 'aggressive'],
+          'scope_vec holds the values in registry bit order');
+SELECT is((SELECT scope FROM action_log WHERE position_id = 'p1'), :'seed_scope'::jsonb, 'scope is stored as given');
 SELECT ok(log_action('p1', 'pm.uptrend.S1.buy_flag', 'trim', :'seed_scope', :'seed_controls', '2026-01-01') > 0,
           'explicit ts is accepted');
 SELECT is((SELECT ts FROM action_log WHERE action_type = 'trim'), '2026-01-01'::timestamptz, 'ts is stored');
@@ -17,7 +18,7 @@ SELECT ok(log_action('p2', 'pm.x', t, :'seed_scope', :'seed_controls') > 0, 'act
 FROM unnest(ARRAY['entry_immediate', 'E2', 'add', 'scale_up', 'partial_exit', 'cut', 'emergency_exit', 'panic_exit']) AS t;
 SELECT results_eq(
     $$SELECT action_type, action_category FROM action_log WHERE position_id = 'p2' ORDER BY id$$,
-    $$SELECT action_type, action_category FROM action_category_map
+    $$SELECT action_type, action_category::text FROM action_category_map
       WHERE action_type IN ('entry_immediate', 'E2', 'add', 'scale_up', 'partial_exit', 'cut', 'emergency_exit', 'panic_exit')
       ORDER BY array_position(ARRAY['entry_immediate', 'E2', 'add', 'scale_up', 'partial_exit', 'cut', 'emergency_exit', 'panic_exit'], action_type)$$,
     'categories come from action_category_map');

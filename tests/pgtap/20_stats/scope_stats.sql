@@ -49,34 +49,37 @@ SELECT is((SELECT count(DISTINCT scope_mask) FROM pattern_scope_stats WHERE patt
 -- pattern-wide row (mask 0) of A, by hand: b = mean of all six entry trades = 2/6
 CREATE TEMP TABLE a0 AS SELECT stats FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0;
 SELECT is((SELECT scope_values FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 0), '{}'::jsonb, 'mask 0 has empty scope_values');
-SELECT is((stats ->> 'n')::int, 4, 'n = 4 (trade A1 counts once)') FROM a0;
-SELECT ok(abs((stats ->> 'avg_rr')::float - 0.5) < 1e-12, 'avg_rr = (2 + 1 - 1 + 0) / 4') FROM a0;
-SELECT ok(abs((stats ->> 'variance')::float - 5.0 / 3) < 1e-12, 'variance = 5 / 3 (sample)') FROM a0;
-SELECT ok(abs((stats ->> 'rr_baseline')::float - 2.0 / 6) < 1e-12, 'a fixed tunables.rr_baseline is used as it is') FROM a0;
-SELECT ok(abs((stats ->> 'time_efficiency')::float - (24.0 / 48 + 24.0 / 36) / 4) < 1e-12,
-    'time_efficiency = mean of H/(H + hold) over winners, 0 otherwise') FROM a0;
-SELECT ok(abs((stats ->> 'field_coherence')::float - 0.5) < 1e-12, 'field_coherence = 2 of 4 at or above b') FROM a0;
-SELECT ok(abs((stats ->> 'recurrence_score')::float - 1.0) < 1e-12, 'recurrence of the root = 1') FROM a0;
-SELECT is((stats ->> 'segments_tested')::int, 1, 'one segment with >= 2 samples') FROM a0;
-SELECT is((stats ->> 'segments_positive')::int, 1, 'and its mean (1.5) beats b') FROM a0;
-SELECT ok(abs((stats ->> 'edge_raw')::float
-    - (0.5 - 2.0 / 6) * (1 / (1 + 5.0 / 3)) * ln(5) * (0.5 + 0.5 * ((24.0 / 48 + 24.0 / 36) / 4 + 0.5 + 1) / 3) * (1 / (1 + 5.0 / 3))) < 1e-12,
-    'edge_raw = delta * coherence * ln(1+n) * (0.5 + 0.5 * mean factors) * var_penalty') FROM a0;
-SELECT ok(abs((stats ->> 'cf_entry_delay_bars_mean')::float - 1.5) < 1e-12, 'counterfactual mean over the trades that carry it') FROM a0;
-SELECT is((stats ->> 'regime_signature'), '*', 'no regime dims -> *') FROM a0;
+SELECT is((SELECT (stats ->> 'n')::int FROM a0), 4, 'n = 4 (trade A1 counts once)');
+SELECT ok((SELECT abs((stats ->> 'avg_rr')::float - 0.5) < 1e-12 FROM a0), 'avg_rr = (2 + 1 - 1 + 0) / 4');
+SELECT ok((SELECT abs((stats ->> 'variance')::float - 5.0 / 3) < 1e-12 FROM a0), 'variance = 5 / 3 (sample)');
+SELECT ok((SELECT abs((stats ->> 'rr_baseline')::float - 2.0 / 6) < 1e-12 FROM a0), 'a fixed tunables.rr_baseline is used as it is');
+SELECT ok((SELECT abs((stats ->> 'time_efficiency')::float - (24.0 / 48 + 24.0 / 36) / 4) < 1e-12 FROM a0),
+    'time_efficiency = mean of H/(H + hold) over winners, 0 otherwise');
+SELECT ok((SELECT abs((stats ->> 'field_coherence')::float - 0.5) < 1e-12 FROM a0), 'field_coherence = 2 of 4 at or above b');
+SELECT ok((SELECT abs((stats ->> 'recurrence_score')::float - 1.0) < 1e-12 FROM a0), 'recurrence of the root = 1');
+SELECT is((SELECT (stats ->> 'segments_tested')::int FROM a0), 1, 'one segment with >= 2 samples');
+SELECT is((SELECT (stats ->> 'segments_positive')::int FROM a0), 1, 'and its mean (1.5) beats b');
+SELECT ok((SELECT abs((stats ->> 'edge_raw')::float
+    - (0.5 - 2.0 / 6) * (1 / (1 + 5.0 / 3)) * ln(5) * (0.5 + 0.5 * ((24.0 / 48 + 24.0 / 36) / 4 + 0.5 + 1) / 3) * (1 / (1 + 5.0 / 3))) < 1e-12
+    FROM a0), 'edge_raw = delta * coherence * ln(1+n) * (0.5 + 0.5 * mean factors) * var_penalty');
+SELECT ok((SELECT abs((stats ->> 'cf_entry_delay_bars_mean')::float - 1.5) < 1e-12 FROM a0), 'counterfactual mean over the trades that carry it');
+SELECT is((SELECT stats ->> 'regime_signature' FROM a0), '*', 'no regime dims -> *');
 
 -- the one-dim macro_phase rows
 CREATE TEMP TABLE a1 AS SELECT scope_values ->> 'macro_phase' AS macro, scope_values_hash, stats
 FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 1;
 SELECT is((SELECT count(*) FROM a1)::int, 2, 'two macro_phase groups');
-SELECT ok(abs((stats ->> 'avg_rr')::float - 1.5) < 1e-12 AND abs((stats ->> 'variance')::float - 0.5) < 1e-12,
-    'Recover: avg 1.5, variance 0.5') FROM a1 WHERE macro = 'Recover';
-SELECT ok(abs((stats ->> 'field_coherence')::float - 1.0) < 1e-12, 'Dip: both below b, coherence 1') FROM a1 WHERE macro = 'Dip';
-SELECT ok(abs((stats ->> 'recurrence_score')::float - 1.0 / 3) < 1e-12, 'Recover: 1 of the pattern''s 3 ISO weeks') FROM a1 WHERE macro = 'Recover';
-SELECT ok(abs((stats ->> 'recurrence_score')::float - 2.0 / 3) < 1e-12, 'Dip: 2 of 3 weeks') FROM a1 WHERE macro = 'Dip';
-SELECT is((stats ->> 'segments_tested')::int, 0, 'Dip: its samples fall in different segments') FROM a1 WHERE macro = 'Dip';
-SELECT is(stats ->> 'regime_signature', 'macro=Recover', 'regime signature from the masked macro_phase') FROM a1 WHERE macro = 'Recover';
-SELECT is(scope_values_hash, md5('{"macro_phase": "Recover"}'::jsonb::text), 'hash = md5 of the canonical scope JSON') FROM a1 WHERE macro = 'Recover';
+SELECT ok((SELECT abs((stats ->> 'avg_rr')::float - 1.5) < 1e-12 AND abs((stats ->> 'variance')::float - 0.5) < 1e-12
+           FROM a1 WHERE macro = 'Recover'), 'Recover: avg 1.5, variance 0.5');
+SELECT ok((SELECT abs((stats ->> 'field_coherence')::float - 1.0) < 1e-12 FROM a1 WHERE macro = 'Dip'), 'Dip: both below b, coherence 1');
+SELECT ok((SELECT abs((stats ->> 'recurrence_score')::float - 1.0 / 3) < 1e-12 FROM a1 WHERE macro = 'Recover'),
+    'Recover: 1 of the pattern''s 3 ISO weeks');
+SELECT ok((SELECT abs((stats ->> 'recurrence_score')::float - 2.0 / 3) < 1e-12 FROM a1 WHERE macro = 'Dip'), 'Dip: 2 of 3 weeks');
+SELECT is((SELECT (stats ->> 'segments_tested')::int FROM a1 WHERE macro = 'Dip'), 0, 'Dip: its samples fall in different segments');
+SELECT is((SELECT stats ->> 'regime_signature' FROM a1 WHERE macro = 'Recover'), 'macro=Recover',
+    'regime signature from the masked macro_phase');
+SELECT is((SELECT scope_values_hash FROM a1 WHERE macro = 'Recover'), md5('{"macro_phase": "Recover"}'::jsonb::text),
+    'hash = md5 of the canonical scope JSON');
 SELECT is((SELECT scope_values FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A' AND scope_mask = 16),
     '{"bucket_rank_position": 1}'::jsonb, 'integer dims come back as JSON numbers; bit 4 = bucket_rank_position');
 SELECT is(regime_signature('{"bucket_rank_position": 1, "bucket": "micro", "meso_phase": "Dip", "macro_phase": "Recover"}'),

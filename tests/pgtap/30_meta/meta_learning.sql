@@ -1,6 +1,6 @@
 -- v5.2 half-lives (PL/Python curve_fit) with retention, and v5.3 latent factors (PL/Python clustering).
 \ir ../fixtures.psql
-SELECT plan(27);
+SELECT plan(30);
 
 -- _fit_half_life on planted series
 SELECT ok(abs(_fit_half_life(ARRAY(SELECT i * 12.0 FROM generate_series(0, 11) AS i),
@@ -33,8 +33,9 @@ UNION ALL
 SELECT 'pm.m.thin', 'entry', md5('{}'), 1.0 / (i + 1), '2026-01-05'::timestamptz + i * interval '1 week', 100, 28
 FROM generate_series(0, 2) AS i;
 SELECT is(estimate_half_lives('2026-03-01'), 1, 'one lesson gets a fitted half-life');
-SELECT ok(abs(decay_halflife_hours - 336) <= 17, 'the fading lesson: 336 h within 5 %') FROM learning_lessons WHERE pattern_key = 'pm.m.fade';
-SELECT is(decay_halflife_hours, 720, 'three points: the default stays') FROM learning_lessons WHERE pattern_key = 'pm.m.thin';
+SELECT ok((SELECT abs(decay_halflife_hours - 336) <= 17 FROM learning_lessons WHERE pattern_key = 'pm.m.fade'),
+    'the fading lesson: 336 h within 5 %');
+SELECT is((SELECT decay_halflife_hours FROM learning_lessons WHERE pattern_key = 'pm.m.thin'), 720, 'three points: the default stays');
 
 -- retention: older than edge_history_full_days (30) thinned to the last snapshot per series and day
 INSERT INTO learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n)
@@ -78,6 +79,29 @@ SELECT is((SELECT latent_factor_id FROM learning_lessons WHERE pattern_key = 'pm
 CREATE TEMP TABLE ids AS SELECT factor_id FROM learning_latent_factors;
 SELECT cluster_latent_factors('2026-03-01');
 SELECT set_eq('SELECT factor_id FROM learning_latent_factors', 'SELECT factor_id FROM ids', 'factor ids are stable on a re-run');
+
+-- the clustering itself (_cluster_patterns) computes from the arrays it is given and writes nothing:
+-- A and B fire on trades 0-2, C on 3-4 (of 6); the second input is the same incidence shuffled, one pair repeated
+CREATE TEMP TABLE pure AS
+SELECT (c).factors AS factors, (c).linkage AS linkage, (d).factors AS factors2, (d).linkage AS linkage2
+FROM (SELECT _cluster_patterns('{pm.p.A,pm.p.B,pm.p.C}', '{1,1,1,2,2,2,3,3}', '{0,1,2,0,1,2,3,4}', 6, 0.3) AS c,
+             _cluster_patterns('{pm.p.A,pm.p.B,pm.p.C}', '{3,2,1,3,2,1,1,2,1}', '{4,2,2,3,1,1,0,0,0}', 6, 0.3) AS d) AS x;
+SELECT is((SELECT ARRAY(SELECT (f -> 'pattern_keys')::text FROM jsonb_array_elements(factors) AS f ORDER BY 1) FROM pure),
+    ARRAY['["pm.p.A", "pm.p.B"]', '["pm.p.C"]'], '_cluster_patterns: patterns that fire together form one factor, the other its own');
+SELECT is((SELECT jsonb_build_array(factors2, linkage2) FROM pure), (SELECT jsonb_build_array(factors, linkage) FROM pure),
+    '_cluster_patterns: the same input (in any order, a pair repeated) gives the same factors and linkage');
+CREATE TEMP TABLE before_pure AS
+SELECT (SELECT jsonb_agg(to_jsonb(f) ORDER BY f.factor_id) FROM learning_latent_factors AS f) AS factors,
+       (SELECT to_jsonb(l) FROM latent_factor_linkage AS l) AS linkage,
+       (SELECT jsonb_agg(jsonb_build_array(l.id, l.latent_factor_id) ORDER BY l.id) FROM learning_lessons AS l) AS lessons;
+SELECT (_cluster_patterns('{pm.c.A,pm.c.C}', '{1,2}', '{0,0}', 2, 0.3)).factors IS NOT NULL AS called;
+SELECT ok((SELECT p.provolatile = 'i' FROM pg_proc AS p
+           WHERE p.oid = 'learning._cluster_patterns(text[], integer[], integer[], integer, double precision)'::regprocedure)
+          AND (SELECT jsonb_agg(to_jsonb(f) ORDER BY f.factor_id) FROM learning_latent_factors AS f) = (SELECT factors FROM before_pure)
+          AND (SELECT to_jsonb(l) FROM latent_factor_linkage AS l) = (SELECT linkage FROM before_pure)
+          AND (SELECT jsonb_agg(jsonb_build_array(l.id, l.latent_factor_id) ORDER BY l.id) FROM learning_lessons AS l)
+              = (SELECT lessons FROM before_pure),
+    '_cluster_patterns writes nothing: immutable (its SPI is read-only), factors, linkage and lessons unchanged');
 
 SELECT throws_ok(format('SELECT learning.%I(%L)', j, 'infinity'), '22023', NULL, j || ': as_of must be finite')
 FROM unnest(ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',

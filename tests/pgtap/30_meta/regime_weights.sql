@@ -18,18 +18,19 @@ SELECT 'pm.r.P', 'entry', 1, jsonb_build_object('macro_phase', 'Dip'), md5('dip'
 FROM generate_series(1, 3) AS i;
 
 SELECT is(learn_regime_weights('2026-01-02'), 2, 'one weights row per regime');
-SELECT is((weights ->> 'time_efficiency')::float, 1.02::float, 'a planted correlation moves the weight up by at most the learning rate')
-FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
-SELECT is((weights ->> 'field_coherence')::float, 1.0::float, 'no correlation (constant factor): neutral')
-FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
-SELECT is(weights, '{"variance": 1.0, "recurrence": 1.0, "field_coherence": 1.0, "time_efficiency": 1.0}'::jsonb,
-    'too few rows: every weight neutral') FROM learning_regime_weights WHERE regime_signature = 'macro=Dip';
-SELECT is(n_samples, 40, 'n_samples = rows of the regime') FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT is((SELECT (weights ->> 'time_efficiency')::float FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), 1.02::float,
+    'a planted correlation moves the weight up by at most the learning rate');
+SELECT is((SELECT (weights ->> 'field_coherence')::float FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), 1.0::float,
+    'no correlation (constant factor): neutral');
+SELECT is((SELECT weights FROM learning_regime_weights WHERE regime_signature = 'macro=Dip'),
+    '{"variance": 1.0, "recurrence": 1.0, "field_coherence": 1.0, "time_efficiency": 1.0}'::jsonb, 'too few rows: every weight neutral');
+SELECT is((SELECT n_samples FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), 40, 'n_samples = rows of the regime');
 SELECT is(learn_regime_weights('2026-01-02'), 0, 'the same as_of again changes nothing');
 
 SELECT learn_regime_weights('2026-01-02'::timestamptz + i * interval '1 day') FROM generate_series(1, 60) AS i;
-SELECT ok(abs((weights ->> 'time_efficiency')::float - round((1 + 0.5 * 1.0 * 40.0 / 60)::numeric, 6)::float) < 1e-6,
-    'it converges on 1 + 0.5 * corr * rows / (rows + 20)') FROM learning_regime_weights WHERE regime_signature = 'macro=Recover';
+SELECT ok((SELECT abs((weights ->> 'time_efficiency')::float - round((1 + 0.5 * 1.0 * 40.0 / 60)::numeric, 6)::float) < 1e-6
+           FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'),
+    'it converges on 1 + 0.5 * corr * rows / (rows + 20)');
 SELECT ok(bool_and((w.value #>> '{}')::float BETWEEN 0.5 AND 1.5), 'every weight stays within [0.5, 1.5]')
 FROM learning_regime_weights, jsonb_each(weights) AS w;
 

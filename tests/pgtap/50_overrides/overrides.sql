@@ -22,20 +22,20 @@ CREATE TEMP TABLE base AS SELECT '{"A_value": 0.5, "E_value": 0.5, "position_siz
 SELECT pg_temp.lesson('pm.o.D', '{}', 1.2, 0.5, '2026-06-01 00:00+00',
     '{"entry_delay_bars": 4, "phase1_frac_mult": 0.8, "signal_thresholds": {"min_ts_for_add": 0.6}}', 10);
 SELECT is(materialize_overrides('2026-06-01 10:00+00'), 1, 'one override');
-SELECT ok(abs(decay_factor - 0.25) < 1e-12, 'decay factor = exp(-ln2 * age / half-life) * strength') FROM runtime_override;
-SELECT ok(abs(size_mult - (1 + 0.2 * 0.25)) < 1e-12, 'size_mult = 1 + (lever - 1) * factor') FROM runtime_override;
-SELECT ok(abs(phase1_frac_mult - (1 - 0.2 * 0.25)) < 1e-12, 'execution multipliers decay the same way') FROM runtime_override;
-SELECT is(entry_delay_bars::int, 1, 'entry_delay_bars = round(4 * 0.25)') FROM runtime_override;
-SELECT is(signal_thresholds, '{}'::jsonb, 'thresholds lapse below factor 0.5') FROM runtime_override;
+SELECT ok((SELECT abs(decay_factor - 0.25) < 1e-12 FROM runtime_override), 'decay factor = exp(-ln2 * age / half-life) * strength');
+SELECT ok((SELECT abs(size_mult - (1 + 0.2 * 0.25)) < 1e-12 FROM runtime_override), 'size_mult = 1 + (lever - 1) * factor');
+SELECT ok((SELECT abs(phase1_frac_mult - (1 - 0.2 * 0.25)) < 1e-12 FROM runtime_override), 'execution multipliers decay the same way');
+SELECT is((SELECT entry_delay_bars::int FROM runtime_override), 1, 'entry_delay_bars = round(4 * 0.25)');
+SELECT is((SELECT signal_thresholds FROM runtime_override), '{}'::jsonb, 'thresholds lapse below factor 0.5');
 SELECT is((SELECT jsonb_array_length(config) FROM learning_configs WHERE config_key = 'pattern_strength_overrides'), 1,
     'the strength override document is written');
 SELECT is((SELECT config -> 0 -> 'lesson' ->> 'decay_halflife_hours' FROM learning_configs WHERE config_key = 'pattern_overrides'), '10',
     'documents carry the roadmap 1.5 lesson block');
 SELECT is(materialize_overrides('2026-06-01 00:00+00'), 1, 'age 0');
-SELECT ok(abs(size_mult - (1 + 0.2 * 0.5)) < 1e-12, 'at age 0 only the strength scales') FROM runtime_override
-WHERE generation = (SELECT generation FROM override_current);
-SELECT is(signal_thresholds, '{"min_ts_for_add": 0.6}'::jsonb, 'thresholds apply at factor >= 0.5') FROM runtime_override
-WHERE generation = (SELECT generation FROM override_current);
+SELECT ok((SELECT abs(size_mult - (1 + 0.2 * 0.5)) < 1e-12 FROM runtime_override WHERE generation = (SELECT generation FROM override_current)),
+    'at age 0 only the strength scales');
+SELECT is((SELECT signal_thresholds FROM runtime_override WHERE generation = (SELECT generation FROM override_current)),
+    '{"min_ts_for_add": 0.6}'::jsonb, 'thresholds apply at factor >= 0.5');
 
 -- rollback: the previous generation comes back, documents and runtime rows together
 CREATE TEMP TABLE gens AS SELECT array_agg(generation ORDER BY generation) AS g FROM override_generation;
