@@ -13,7 +13,7 @@ seed farthest from the truth. A target is met when it holds on every seed (FDR: 
 
 Usage: .venv/bin/python bench/bench_quality.py --dsn postgresql://postgres@127.0.0.1:54329/pglearn
        [--seeds 11,12,13] [--trades 12000] [--weeks 16] [--patterns 18] [--step 1w] [--json out/bench_quality.json]
-       [--db-prefix pglearn_bench_quality] [--keep]
+       [--db-prefix pglearn_bench_quality] [--keep] [--reuse]
 Progress goes to stderr, the tables to stdout.
 """
 
@@ -41,10 +41,42 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def reusable(args: argparse.Namespace, name: str, seed: int) -> str | None:
+    """--reuse: the DSN of a kept bench database whose history has the same size, whose replay finished, and in
+    which no learning epoch ran after the replay's last step (else it no longer shows the replay's end)."""
+    dsn = args.dsn.rsplit("/", 1)[0] + "/" + name
+    try:
+        with psycopg.connect(dsn) as conn:
+            ok = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM learning.synthetic_run WHERE (seed, trades, weeks, patterns) = (%s, %s, %s, %s))"
+                " AND EXISTS (SELECT 1 FROM learning.replay_run WHERE status = 'done')",
+                (seed, args.trades, args.weeks, args.patterns)).fetchone()[0]
+            if ok and conn.execute("SELECT to_regclass('learning.lesson_epoch') IS NOT NULL").fetchone()[0]:
+                later = conn.execute("SELECT count(*) FROM learning.lesson_epoch"
+                                     " WHERE as_of > (SELECT max(as_of) FROM learning.replay_step)").fetchone()[0]
+                if later:
+                    log(f"   {name}: {later} learning epoch(s) ran after the replay's last step: not reused")
+                    ok = False
+    except psycopg.Error:
+        return None
+    return dsn if ok else None
+
+
 def run_seed(args: argparse.Namespace, seed: int) -> dict:
     name = f"{args.db_prefix}_{seed}"
     t0 = time.perf_counter()
     log(f"== seed {seed}: database {name}")
+    dsn = reusable(args, name, seed) if args.reuse else None
+    if dsn:
+        log("   reusing its finished replay (--reuse): measuring only")
+        with psycopg.connect(dsn) as conn:
+            fig = quality.measure(conn)
+            conn.rollback()
+            replay_s, steps = conn.execute("SELECT coalesce(sum(seconds), 0), count(*) FROM learning.replay_step"
+                                           " WHERE run_id = (SELECT max(run_id) FROM learning.replay_run)").fetchone()
+        fig["database"], fig["replay_steps"], fig["failed_steps"] = name, steps, None
+        fig["timings"] = {"replay": round(replay_s, 1), "reused": True}
+        return fig
     dsn = scratch_database(args.dsn, name)
     timings = {"setup": round(time.perf_counter() - t0, 1)}
     try:
@@ -124,6 +156,8 @@ def main() -> None:
     ap.add_argument("--json", default="out/bench_quality.json", help="where to write every figure")
     ap.add_argument("--db-prefix", default="pglearn_bench_quality", help="bench databases are PREFIX_SEED")
     ap.add_argument("--keep", action="store_true", help="keep the bench databases (default: drop each after measuring)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure a kept database (--keep) of the same size and seed again instead of replaying it")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     noise = args.patterns - 7

@@ -156,10 +156,10 @@ COMMENT ON FUNCTION learning._action_category_ok(text) IS
 REVOKE ALL ON FUNCTION learning._action_category_ok(text) FROM public;
 GRANT EXECUTE ON FUNCTION learning._action_category_ok(text) TO pglearn_reader;
 
-CREATE DOMAIN learning.pattern_key AS text CONSTRAINT pattern_key_check CHECK (learning._pattern_key_ok(VALUE));
+CREATE DOMAIN learning.pattern_key AS text CONSTRAINT pattern_key_check CHECK (learning._pattern_key_ok(value));
 COMMENT ON DOMAIN learning.pattern_key IS
 'A pattern key: pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters (learning._pattern_key_ok).';
-CREATE DOMAIN learning.action_category AS text CONSTRAINT action_category_check CHECK (learning._action_category_ok(VALUE));
+CREATE DOMAIN learning.action_category AS text CONSTRAINT action_category_check CHECK (learning._action_category_ok(value));
 COMMENT ON DOMAIN learning.action_category IS 'An action category: entry, add, trim or exit (learning._action_category_ok).';
 
 -- The views read these columns: drop them (migrate re-creates every view from db/functions/ right after).

@@ -26,8 +26,8 @@ CREATE TABLE learning.job_registry (
     function_name text NOT NULL UNIQUE CHECK (function_name ~ '^[a-z][a-z0-9_]{0,62}$'),
     cron_name text NOT NULL UNIQUE CHECK (cron_name ~ '^pglearn_[a-z0-9_]+$' AND cron_name <> 'pglearn_housekeeping'),
     cron_schedule text NOT NULL CHECK (cron_schedule ~ '^[0-9*/,-]+( [0-9*/,-]+){4}$'),
-    meta_learning boolean NOT NULL DEFAULT false,
-    requires text [] NOT NULL DEFAULT '{}',
+    meta_learning boolean NOT NULL DEFAULT FALSE,
+    requires text[] NOT NULL DEFAULT '{}',
     description text NOT NULL CHECK (description <> '')
 );
 COMMENT ON TABLE learning.job_registry IS
@@ -48,27 +48,27 @@ GRANT SELECT ON learning.job_registry TO pglearn_reader;
 INSERT INTO learning.job_registry (job, stage, function_name, cron_name, cron_schedule, meta_learning, requires, description)
 VALUES
 (
-    'aggregate_pattern_scope_stats', 1, 'aggregate_pattern_scope_stats', 'pglearn_aggregate', '0 */2 * * *', false, '{}',
+    'aggregate_pattern_scope_stats', 1, 'aggregate_pattern_scope_stats', 'pglearn_aggregate', '0 */2 * * *', FALSE, '{}',
     'Rebuilds pattern_scope_stats, the iceberg cube of scope subsets (docs/stats.md).'
 ),
 (
-    'learn_regime_weights', 2, 'learn_regime_weights', 'pglearn_regime_weights', '0 1 * * *', true, '{}',
+    'learn_regime_weights', 2, 'learn_regime_weights', 'pglearn_regime_weights', '0 1 * * *', TRUE, '{}',
     'v5.1: edge-factor weights per regime.'
 ),
 (
-    'cluster_latent_factors', 3, 'cluster_latent_factors', 'pglearn_latent_factors', '0 3 * * 1', true, '{}',
+    'cluster_latent_factors', 3, 'cluster_latent_factors', 'pglearn_latent_factors', '0 3 * * 1', TRUE, '{}',
     'v5.3: latent factors of correlated patterns.'
 ),
 (
-    'build_lessons', 4, 'build_lessons', 'pglearn_lessons', '20 */6 * * *', false, '{aggregate_pattern_scope_stats}',
+    'build_lessons', 4, 'build_lessons', 'pglearn_lessons', '20 */6 * * *', FALSE, '{aggregate_pattern_scope_stats}',
     'One learning epoch: FDR-controlled lesson selection, levers, lifecycle (docs/levers.md).'
 ),
 (
-    'estimate_half_lives', 5, 'estimate_half_lives', 'pglearn_half_lives', '0 2 * * 1', true, '{}',
+    'estimate_half_lives', 5, 'estimate_half_lives', 'pglearn_half_lives', '0 2 * * 1', TRUE, '{}',
     'v5.2: half-life fits of the lessons'' edges, edge-history retention.'
 ),
 (
-    'materialize_overrides', 6, 'materialize_overrides', 'pglearn_materialize', '40 */2 * * *', false,
+    'materialize_overrides', 6, 'materialize_overrides', 'pglearn_materialize', '40 */2 * * *', FALSE,
     '{aggregate_pattern_scope_stats,build_lessons}',
     'Decayed, factor-merged overrides: a new generation, published atomically.'
 );

@@ -33,7 +33,7 @@ DECLARE
     v_lessons_schema constant boolean := to_regclass('learning.lesson_epoch') IS NOT NULL;
     v_complete constant boolean := to_regclass('learning.job_registry') IS NOT NULL;
     v_rr_max numeric;
-    v_lever record;
+    v_hard jsonb;
 BEGIN
     IF NEW.config_key IS NULL OR NEW.config_key NOT IN ('pm_config', 'pattern_strength_overrides', 'pattern_overrides') THEN
         RAISE EXCEPTION 'learning_configs.config_key % is unknown', coalesce(quote_literal(left(NEW.config_key, 60)), 'NULL')
@@ -154,17 +154,22 @@ BEGIN
     END IF;
 
     -- one [lo, hi] per lever of the catalogue, inside its hard bounds
-    SELECT h.lever, h.hard_lo, h.hard_hi INTO v_lever
-    FROM learning.lever_catalogue() AS h
-    WHERE coalesce(jsonb_typeof(t #> ARRAY['lever_bounds', h.lever]), '') <> 'array'
-       OR jsonb_array_length(t #> ARRAY['lever_bounds', h.lever]) <> 2
-       OR EXISTS (SELECT 1 FROM jsonb_array_elements(t #> ARRAY['lever_bounds', h.lever]) AS e
-                  WHERE jsonb_typeof(e) <> 'number' OR (e #>> '{}')::numeric NOT BETWEEN h.hard_lo::numeric AND h.hard_hi::numeric)
-       OR (t #>> ARRAY['lever_bounds', h.lever, '0'])::numeric > (t #>> ARRAY['lever_bounds', h.lever, '1'])::numeric
-    ORDER BY h.lever
+    IF to_regprocedure('learning.lever_catalogue()') IS NOT NULL THEN
+        SELECT jsonb_object_agg(h.lever, jsonb_build_array(h.hard_lo, h.hard_hi)) INTO v_hard FROM learning.lever_catalogue() AS h;
+    ELSE  -- a database rolled back before 0008.levers: the shape of each pair only (0001's CHECKs hold the hard bounds)
+        SELECT jsonb_object_agg(b.key, '[-1000000, 1000000]'::jsonb) INTO v_hard FROM jsonb_each(t -> 'lever_bounds') AS b;
+    END IF;
+    SELECT h.key INTO v_bad
+    FROM jsonb_each(v_hard) AS h
+    WHERE coalesce(jsonb_typeof(t #> ARRAY['lever_bounds', h.key]), '') <> 'array'
+       OR jsonb_array_length(t #> ARRAY['lever_bounds', h.key]) <> 2
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements(t #> ARRAY['lever_bounds', h.key]) AS e
+                  WHERE jsonb_typeof(e) <> 'number' OR (e #>> '{}')::numeric NOT BETWEEN (h.value ->> 0)::numeric AND (h.value ->> 1)::numeric)
+       OR (t #>> ARRAY['lever_bounds', h.key, '0'])::numeric > (t #>> ARRAY['lever_bounds', h.key, '1'])::numeric
+    ORDER BY h.key
     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'pm_config.tunables.lever_bounds.% must be [lo, hi] within [%, %]', v_lever.lever, v_lever.hard_lo, v_lever.hard_hi
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'pm_config.tunables.lever_bounds.% must be [lo, hi] within %', v_bad, v_hard -> v_bad
             USING ERRCODE = '22023', HINT = 'Config may tighten the hard lever bounds of roadmap 5.1 (learning.lever_catalogue()), never widen them.';
     END IF;
     NEW.updated_at := now();

@@ -406,7 +406,7 @@ BEGIN
     INSERT INTO learning.learning_lessons AS l (
         pattern_key, action_category, scope_mask, scope_values_hash, scope_dims, scope_values, status, effect,
         edge_raw, incremental_edge, n, lesson_strength, latent_factor_id, last_epoch, last_confirmed_at, updated_at,
-        confirmed_epoch, basis, p_value, q_value, shrink_weight, status_reason, status_changed_at
+        confirmed_epoch, basis, p_value, q_value, shrink_weight, status_reason, status_changed_at, decay_halflife_hours
     )
     SELECT e.pattern_key, e.action_category, e.scope_mask, e.scope_values_hash,
            ARRAY(SELECT k FROM jsonb_object_keys(e.scope_values) AS k ORDER BY k),
@@ -446,7 +446,8 @@ BEGIN
            (SELECT f.factor_id FROM learning.learning_latent_factors AS f WHERE e.pattern_key = ANY (f.pattern_keys) ORDER BY f.factor_id LIMIT 1),
            build_lessons.as_of, build_lessons.as_of, now(),
            v_epoch, CASE WHEN e.rr_ok AND e.cf_ok THEN 'rr+cf' WHEN e.rr_ok THEN 'rr' ELSE 'cf' END, e.p, e.q,
-           coalesce(e.w_rr, e.w_cf), format('confirmed in epoch %s (q = %s)', v_epoch, to_char(e.q, '9.99EEEE')), build_lessons.as_of
+           coalesce(e.w_rr, e.w_cf), format('confirmed in epoch %s (q = %s)', v_epoch, to_char(e.q, '9.99EEEE')), build_lessons.as_of,
+           round((t ->> 'half_life_default_hours')::float)::int  -- a new lesson's half-life until it is fitted
     FROM effect AS e
     ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE
     SET effect = excluded.effect, edge_raw = excluded.edge_raw, incremental_edge = excluded.incremental_edge, n = excluded.n,

@@ -38,10 +38,10 @@ AS $$
     FROM learning.pattern_scope_stats AS s
     UNION ALL
     SELECT 'lessons_full_payload', count(*) > 0 AND count(*) FILTER (
-               WHERE NOT (l.effect -> 'capital_levers') ?& ARRAY['size_mult', 'entry_aggression_mult', 'exit_aggression_mult']
+               WHERE NOT (l.effect -> 'capital_levers') ?& ARRAY(SELECT c.lever FROM learning.lever_catalogue() AS c WHERE c.lever_group = 'capital')
                   OR NOT (l.effect -> 'execution_levers') ? 'signal_thresholds') = 0,
            format('%s active lessons, %s without a full lever payload', count(*), count(*) FILTER (
-               WHERE NOT (l.effect -> 'capital_levers') ?& ARRAY['size_mult', 'entry_aggression_mult', 'exit_aggression_mult']
+               WHERE NOT (l.effect -> 'capital_levers') ?& ARRAY(SELECT c.lever FROM learning.lever_catalogue() AS c WHERE c.lever_group = 'capital')
                   OR NOT (l.effect -> 'execution_levers') ? 'signal_thresholds'))
     FROM learning.learning_lessons AS l WHERE l.status = 'active'
     UNION ALL
