@@ -15,7 +15,7 @@ DEB_PACKAGES := postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-
 	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps debs venv db db-stop demo test lint bench clean
+.PHONY: help deps debs venv db db-stop demo test lint bench bench-quality clean
 
 # demo size (make demo DEMO_TRADES=1000000 DEMO_WEEKS=52 works too, slowly: docs/operations.md, "Scaling")
 DEMO_TRADES ?= 4000
@@ -30,6 +30,7 @@ help:
 	@echo "make db-stop  stop the embedded Postgres"
 	@echo "make test     lint + pgTAP + pytest on a freshly migrated test database"
 	@echo "make bench    aggregation and resolve_overrides benchmarks (TRADES=100000)"
+	@echo "make bench-quality  what the stack learns out of sample: recall, FDR, OOS excess on planted markets (3 seeds)"
 
 deps: debs venv
 
@@ -91,6 +92,11 @@ bench: db
 	@set -e; dsn=$$(db/cluster.sh dsn dev); \
 	$(PY) bench/bench_aggregate.py --dsn "$$dsn" --trades $(TRADES); \
 	$(PY) bench/bench_resolve.py --dsn "$${dsn%/*}/pglearn_bench"
+
+# Quality benchmark (issue 10): planted-effect markets, weekly walk-forward, 3 seeds (~15 min a seed here).
+bench-quality: db
+	@set -e; dsn=$$(db/cluster.sh dsn dev); mkdir -p out; \
+	$(PY) bench/bench_quality.py --dsn "$$dsn" --json out/bench_quality.json
 
 lint: venv
 	@echo "== sqlfluff lint db/" >&2
