@@ -204,7 +204,7 @@ BEGIN
         CREATE TEMP TABLE _agg_base ON COMMIT DROP AS
         SELECT pc.nsid, pc.pc, t.key,
                count(*)::int AS n, sum(f.rr) AS s_rr, sum(f.rr * f.rr) AS s_rr2,
-               sum(CASE WHEN f.rr > 0 THEN %1$s / (%1$s + f.hold_hours) ELSE 0 END) AS s_te,
+               sum(learning._time_efficiency(f.rr, f.hold_hours, %1$s)) AS s_te,
                (count(*) FILTER (WHERE f.rr >= pc.b))::int AS n_above,
                bit_or(1::bit(%2$s) << (%2$s - 1 - (date_trunc('week', f.closed_at)::date - %3$L::date) / 7)) AS weeks,
                %4$s
@@ -225,11 +225,9 @@ BEGIN
             count(*) FILTER (WHERE f.details ->> 'cf_exit_direction' = 'earlier')::int AS cfx_earlier,
             coalesce(sum((f.details ->> 'cf_entry_gain_rr')::float ^ 2), 0) AS cfe_s2,
             sum(w.t) AS s_t, sum(w.t * w.t) AS s_t2, sum(w.t * f.rr) AS s_trr,
-            (count(f.details -> 'cf_exit_gain_rr') FILTER (WHERE f.details ->> 'cf_exit_direction' IN ('later', 'earlier')))::int AS cfx_dn,
-            coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float
-                * CASE f.details ->> 'cf_exit_direction' WHEN 'later' THEN 1 WHEN 'earlier' THEN -1 END), 0) AS cfx_ds,
-            coalesce(sum((f.details ->> 'cf_exit_gain_rr')::float ^ 2)
-                FILTER (WHERE f.details ->> 'cf_exit_direction' IN ('later', 'earlier')), 0) AS cfx_ds2$c$);
+            count(learning._cf_exit_signed_gain(f.details))::int AS cfx_dn,
+            coalesce(sum(learning._cf_exit_signed_gain(f.details)), 0) AS cfx_ds,
+            coalesce(sum(learning._cf_exit_signed_gain(f.details) ^ 2), 0) AS cfx_ds2$c$);
     CREATE INDEX ON _agg_base (pc);
     ANALYZE _agg_base;
 

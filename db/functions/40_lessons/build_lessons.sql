@@ -199,8 +199,7 @@ BEGIN
     CREATE TEMP TABLE _lc_fact ON COMMIT DROP AS
     SELECT f.pattern_key, f.action_category, f.position_id, f.scope, f.rr,
            CASE WHEN f.action_category = 'entry' THEN (f.details ->> 'cf_entry_gain_rr')::float
-                ELSE (f.details ->> 'cf_exit_gain_rr')::float
-                     * CASE f.details ->> 'cf_exit_direction' WHEN 'later' THEN 1 WHEN 'earlier' THEN -1 END END AS cf
+                ELSE learning._cf_exit_signed_gain(f.details) END AS cf
     FROM learning._trade_facts('-infinity', build_lessons.as_of) AS f
     WHERE (f.pattern_key, f.action_category) IN (SELECT x.pattern_key, x.action_category FROM _lc_test AS x WHERE x.sig AND x.ss);
     CREATE INDEX ON _lc_fact (pattern_key, action_category);
@@ -509,7 +508,7 @@ BEGIN
     FROM (
         SELECT l.pattern_key, l.action_category, l.scope_values_hash, count(*)::int AS n, avg(f.rr) AS avg_rr,
                coalesce(var_samp(f.rr), 0) AS var, b.b,
-               avg(CASE WHEN f.rr > 0 THEN v_h / (v_h + f.hold_hours) ELSE 0 END) AS te,
+               avg(learning._time_efficiency(f.rr, f.hold_hours, v_h)) AS te,
                CASE WHEN avg(f.rr) >= b.b THEN count(*) FILTER (WHERE f.rr >= b.b) ELSE count(*) FILTER (WHERE f.rr < b.b) END::float
                / count(*) AS fc,
                count(DISTINCT date_trunc('week', f.closed_at))::float / ceil(v_window / 7.0) AS rec
