@@ -1,7 +1,7 @@
 """Issue 10: false-discovery control. A pure-noise history (the synthetic market with planted=False: the same
 patterns and structure, no effect anywhere) must end with no active lesson in at least 19 of 20 seeds.
 
-Small and fast on purpose (the whole test well under 90 s on 2 idle cores): 500 trades, 6 weeks, 8 patterns, a
+Small and fast on purpose (the whole test well under 90 s on 2 idle cores): 400 trades, 6 weeks, 8 patterns, a
 walk-forward replay with a 2-week step (3 learning epochs). Two fresh databases, one per core, each running
 half of the seeds; each seed runs inside a transaction that is rolled back, so the next one starts empty.
 """
@@ -24,7 +24,7 @@ from pglearn.synthetic import generate
 from conftest import with_dbname
 
 SEEDS = list(range(101, 121))
-TRADES, WEEKS, PATTERNS, STEP = 500, 6, 8, timedelta(weeks=2)
+TRADES, WEEKS, PATTERNS, STEP = 400, 6, 8, timedelta(weeks=2)
 WORKERS = 2
 
 
