@@ -14,6 +14,7 @@ seed farthest from the truth. A target is met when it holds on every seed (FDR: 
 Usage: .venv/bin/python bench/bench_quality.py --dsn postgresql://postgres@127.0.0.1:54329/pglearn
        [--seeds 11,12,13] [--trades 12000] [--weeks 16] [--patterns 18] [--step 1w] [--json out/bench_quality.json]
        [--db-prefix pglearn_bench_quality] [--keep] [--reuse]
+       .venv/bin/python bench/bench_quality.py --render out/bench_quality.json     # re-print a saved run
 Progress goes to stderr, the tables to stdout.
 """
 
@@ -130,6 +131,9 @@ def table(fig: dict, checks: dict[str, bool], title: str) -> str:
         lines.append(f"  {label:<27} {value(fig):<62} {'MET ' if checks[key] else 'MISS'} {quality.TARGETS[key]}")
     lines.append(f"  false discoveries: {fig['false_on_planted_patterns']} at other scopes of planted patterns,"
                  f" {fig['false_on_other_patterns']} on noise patterns")
+    for les in fig.get("false_lessons", [])[:5]:
+        lines.append(f"    false: lesson {les['id']} {les['pattern_key']} {les['action_category']}"
+                     f" {json.dumps(les['scope'])} n={les['n']} edge={quality.num(les['edge_raw'])}")
     return "\n".join(lines)
 
 
@@ -142,6 +146,31 @@ def effects_table(fig: dict) -> str:
                      f" {quality.num(e['oos_per_trade']):>9} {e['oos_trades']:>6}"
                      f" {(str(e['resolve_planted']) + '/' + str(e['resolve_calls'])) if 'resolve_calls' in e else '':>8}")
     return "\n".join(lines)
+
+
+def render(cfg: dict, figs: list[dict], seconds: float) -> tuple[str, dict]:
+    """The text tables and the JSON document of a run."""
+    seeds = [f["seed"] for f in figs]
+    per_seed = [quality.check_targets(f) for f in figs]
+    pooled = quality.pool(figs)
+    pooled_checks = quality.check_targets(pooled)
+    met = {k: (pooled_checks[k] if k == "fdr" else all(c[k] for c in per_seed)) for k in quality.TARGETS}
+    out = [f"bench_quality: {cfg['trades']} trades, {cfg['weeks']} weeks, {cfg['patterns']} patterns"
+           f" ({cfg['noise_patterns']} noise), step {cfg['step']}, seeds {', '.join(map(str, seeds))}"]
+    for f, c in zip(figs, per_seed):
+        out += ["", table(f, c, f"== seed {f['seed']} ({f['timings']})"), effects_table(f)]
+    out += ["", table(pooled, pooled_checks, f"== pooled over seeds {', '.join(map(str, seeds))}"
+                                             " (counts summed; OOS: summed excess / summed trades; half-life: worst seed)"),
+            "", "== issue 10 targets (FDR pooled, the rest on every seed)"]
+    for key, text in quality.TARGETS.items():
+        seeds_txt = "" if key == "fdr" else "  per seed: " + " ".join("MET" if c[key] else "MISS" for c in per_seed)
+        out.append(f"  {'MET ' if met[key] else 'MISS'} {text}{seeds_txt}")
+    out.append(f"\n{sum(met.values())} of {len(met)} targets met; {seconds:.0f} s in all")
+    doc = {"config": cfg, "seeds": figs, "pooled": pooled,
+           "targets": {k: {"target": quality.TARGETS[k], "per_seed": [c[k] for c in per_seed], "pooled": pooled_checks[k],
+                           "met": met[k]} for k in quality.TARGETS},
+           "seconds": round(seconds, 1)}
+    return "\n".join(out), doc
 
 
 def main() -> None:
@@ -158,7 +187,12 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the bench databases (default: drop each after measuring)")
     ap.add_argument("--reuse", action="store_true",
                     help="measure a kept database (--keep) of the same size and seed again instead of replaying it")
+    ap.add_argument("--render", metavar="JSON", help="print the tables of a saved run (its --json file); runs nothing")
     args = ap.parse_args()
+    if args.render:
+        saved = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        print(render(saved["config"], saved["seeds"], saved["seconds"])[0])
+        return
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     noise = args.patterns - 7
     if noise < 7:
@@ -168,32 +202,12 @@ def main() -> None:
 
     t0 = time.perf_counter()
     figs = [run_seed(args, seed) for seed in seeds]
-    per_seed = [quality.check_targets(f) for f in figs]
-    pooled = quality.pool(figs)
-    pooled_checks = quality.check_targets(pooled)
-    met = {k: (pooled_checks[k] if k == "fdr" else all(c[k] for c in per_seed)) for k in quality.TARGETS}
-
-    out = [f"bench_quality: {args.trades} trades, {args.weeks} weeks, {args.patterns} patterns ({noise} noise),"
-           f" step {args.step}, seeds {', '.join(map(str, seeds))}"]
-    for f, c in zip(figs, per_seed):
-        out += ["", table(f, c, f"== seed {f['seed']} ({f['timings']})"), effects_table(f)]
-    out += ["", table(pooled, pooled_checks, f"== pooled over seeds {', '.join(map(str, seeds))}"
-                                             " (counts summed; OOS: summed excess / summed trades; half-life: worst seed)"),
-            "", "== issue 10 targets (FDR pooled, the rest on every seed)"]
-    for key, text in quality.TARGETS.items():
-        seeds_txt = "" if key == "fdr" else "  per seed: " + " ".join("MET" if c[key] else "MISS" for c in per_seed)
-        out.append(f"  {'MET ' if met[key] else 'MISS'} {text}{seeds_txt}")
-    out.append(f"\n{sum(met.values())} of {len(met)} targets met; {time.perf_counter() - t0:.0f} s in all")
-    print("\n".join(out))
-
+    cfg = {"seeds": seeds, "trades": args.trades, "weeks": args.weeks, "patterns": args.patterns,
+           "noise_patterns": noise, "step": args.step}
+    text, doc = render(cfg, figs, time.perf_counter() - t0)
+    print(text)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"config": {"seeds": seeds, "trades": args.trades, "weeks": args.weeks, "patterns": args.patterns,
-                      "noise_patterns": noise, "step": args.step},
-           "seeds": figs, "pooled": pooled,
-           "targets": {k: {"target": quality.TARGETS[k], "per_seed": [c[k] for c in per_seed], "pooled": pooled_checks[k],
-                           "met": met[k]} for k in quality.TARGETS},
-           "seconds": round(time.perf_counter() - t0, 1)}
     path.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
     log(f"figures written to {path}")
 

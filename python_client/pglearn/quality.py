@@ -207,6 +207,10 @@ def measure(conn: psycopg.Connection, *, resolve_calls: int = RESOLVE_CALLS_PER_
         "resolve_calls": sum(e["resolve_calls"] for e in calls),
         "resolve_planted": sum(e["resolve_planted"] for e in calls),
         "effects": effects,
+        "false_lessons": [{"id": les["id"], "pattern_key": les["pattern_key"], "action_category": les["action_category"],
+                           "scope": les["scope_values"], "n": les["n"], "edge_raw": les["edge_raw"],
+                           "planted_pattern": (les["pattern_key"], les["action_category"]) in planted_patterns}
+                          for les in false],
     }
     fig["oos_ratio"] = _ratio(fig["oos_per_trade"], fig["oos_planted_per_trade"])
     fig["resolve_share"] = _share(fig["resolve_planted"], fig["resolve_calls"])

@@ -85,6 +85,7 @@ def test_measure_on_a_hand_built_state(conn):
     assert (fig["planted"], fig["recall_found"], fig["recall"]) == (4, 2, 0.5)
     assert (fig["active"], fig["false"], fig["fdr"]) == (4, 2, 0.5)
     assert (fig["false_on_planted_patterns"], fig["false_on_other_patterns"]) == (1, 1)
+    assert sorted((f["id"], f["planted_pattern"]) for f in fig["false_lessons"]) == [(a_narrow, True), (noise, False)]
     assert (fig["direction_right"], fig["direction_recalled"], fig["direction"]) == (1, 2, 0.5)
     assert (fig["half_life_hours"], fig["half_life_truth_hours"], fig["half_life_ratio"]) == (1008, 672, 1.5)
     assert fig["half_life_lesson_status"] == "stale" and quality.half_life_within(fig["half_life_ratio"])
