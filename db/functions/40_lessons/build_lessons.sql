@@ -59,7 +59,7 @@ DECLARE
     v_rem_n integer;
     v_rem_mean float;
     v_rem_var float;
-    v_stronger jsonb;
+    v_rem_p float;
 BEGIN
     PERFORM learning._check_as_of(build_lessons.as_of);
     IF EXISTS (SELECT 1 FROM learning.lesson_epoch AS e WHERE e.as_of >= build_lessons.as_of) THEN
@@ -175,7 +175,7 @@ BEGIN
     SET ss = pp.all_ok, parent_p = pp.worst_p, weakest_parent = pp.worst_scope, inc = pp.min_diff
     FROM (
         SELECT c.stats_id, c.kind,
-               bool_and(coalesce(p.p_parent <= ly.crit AND sign(p.diff) = sign(c.mean - c.mu0), false)) AS all_ok,
+               bool_and(learning._persists(p.p_parent, ly.crit, p.diff, c.mean - c.mu0)) AS all_ok,
                max(coalesce(p.p_parent, 1)) AS worst_p,
                (array_agg(p.parent_scope ORDER BY coalesce(p.p_parent, 1) DESC, p.dim_name))[1] AS worst_scope,
                min(abs(p.diff)) AS min_diff
@@ -220,12 +220,14 @@ BEGIN
     GROUP BY cell.stats_id, cell.kind;
 
     UPDATE _lc_test AS x
-    SET remainder_n = coalesce(r.n, 0),
-        remainder_p = learning.mean_test_p(r.n, r.mean, r.var, x.mu0),
-        productive = coalesce(learning.mean_test_p(r.n, r.mean, r.var, x.mu0) <= ly.crit AND sign(r.mean - x.mu0) = sign(x.mean - x.mu0), false)
-    FROM _lc_layer AS ly, (SELECT DISTINCT dd.stats_id, dd.kind FROM _lc_desc AS dd) AS has
-    LEFT JOIN _lc_rem AS r ON r.stats_id = has.stats_id AND r.kind = has.kind
-    WHERE ly.k = x.k AND has.stats_id = x.stats_id AND has.kind = x.kind;
+    SET remainder_n = rp.n, remainder_p = rp.p, productive = learning._persists(rp.p, ly.crit, rp.mean - x.mu0, x.mean - x.mu0)
+    FROM _lc_layer AS ly, (
+        SELECT has.stats_id, has.kind, coalesce(r.n, 0) AS n, r.mean, learning.mean_test_p(r.n, r.mean, r.var, t.mu0) AS p
+        FROM (SELECT DISTINCT dd.stats_id, dd.kind FROM _lc_desc AS dd) AS has
+        JOIN _lc_test AS t ON t.stats_id = has.stats_id AND t.kind = has.kind
+        LEFT JOIN _lc_rem AS r ON r.stats_id = has.stats_id AND r.kind = has.kind
+    ) AS rp
+    WHERE ly.k = x.k AND rp.stats_id = x.stats_id AND rp.kind = x.kind;
     UPDATE _lc_test AS x SET productive = true WHERE x.sig AND x.ss AND x.productive IS NULL;
 
     -- 5. empirical-Bayes shrinkage toward the parent's mean, tau^2 from the sibling cells --------------------
@@ -238,11 +240,13 @@ BEGIN
               AND (x.k = 0 OR md5((sib.scope_values - par.dim_name)::text) = md5((x.scope_values - par.dim_name)::text))
            ) AS tau2
     FROM _lc_test AS x
-    CROSS JOIN LATERAL (
-        SELECT coalesce((SELECT p.parent_mean FROM _lc_parent AS p WHERE p.stats_id = x.stats_id AND p.kind = x.kind
-                         ORDER BY p.parent_n DESC, p.dim_name LIMIT 1), x.mu0) AS m_par,
-               (SELECT p.dim_name FROM _lc_parent AS p WHERE p.stats_id = x.stats_id AND p.kind = x.kind
-                ORDER BY p.parent_n DESC, p.dim_name LIMIT 1) AS dim_name
+    CROSS JOIN LATERAL (  -- the largest immediate parent (none for k = 0: the null mean)
+        SELECT coalesce(lp.parent_mean, x.mu0) AS m_par, lp.dim_name
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL (
+            SELECT p.parent_mean, p.dim_name FROM _lc_parent AS p WHERE p.stats_id = x.stats_id AND p.kind = x.kind
+            ORDER BY p.parent_n DESC, p.dim_name LIMIT 1
+        ) AS lp ON true
     ) AS par
     WHERE x.sig AND x.ss AND x.productive;
 
@@ -306,12 +310,11 @@ BEGIN
               SELECT 1 FROM _lc_rival AS r
               JOIN _lc_fact AS g ON g.pattern_key = r.pattern_key AND g.action_category = r.action_category
               WHERE g.position_id = f.position_id AND g.scope @> r.scope_values);
-        IF NOT coalesce(learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0)
-                        <= (SELECT ly.crit FROM _lc_layer AS ly WHERE ly.k = v_cell.k)
-                        AND sign(v_rem_mean - v_cell.mu0) = sign(v_cell.mean - v_cell.mu0), false) THEN
+        v_rem_p := learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0);
+        IF NOT learning._persists(v_rem_p, (SELECT ly.crit FROM _lc_layer AS ly WHERE ly.k = v_cell.k),
+                                  v_rem_mean - v_cell.mu0, v_cell.mean - v_cell.mu0) THEN
             UPDATE _lc_test AS x
-            SET chosen = false, productive = false, remainder_n = v_rem_n,
-                remainder_p = learning.mean_test_p(v_rem_n, v_rem_mean, v_rem_var, v_cell.mu0),
+            SET chosen = false, productive = false, remainder_n = v_rem_n, remainder_p = v_rem_p,
                 explained_by = (SELECT jsonb_agg(CASE WHEN r.pattern_key = v_cell.pattern_key AND r.action_category = v_cell.action_category
                                                       THEN r.scope_values
                                                       ELSE jsonb_build_object('pattern_key', r.pattern_key, 'action_category', r.action_category,

@@ -81,7 +81,7 @@ SELECT 'pglearn_admin', unnest(ARRAY[
     'build_lessons', 'estimate_half_lives', 'materialize_overrides', 'rollback_overrides',
     'start_replay', 'run_replay_step', 'finish_replay', 'score_overrides',
     '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_cluster_patterns', '_publish_override_generation',
-    '_time_efficiency', '_cf_exit_signed_gain'
+    '_time_efficiency', '_cf_exit_signed_gain', '_persists'
 ]);
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p
