@@ -30,7 +30,10 @@ DECLARE
     v_lesson learning.learning_lessons%ROWTYPE;
     v_allowed boolean;
 BEGIN
-    PERFORM learning._check_pattern_and_category(explain_override.pattern_key, explain_override.action_category);
+    IF NOT coalesce(learning._action_category_ok(explain_override.action_category), false) THEN
+        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(explain_override.action_category), 'NULL')
+            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
+    END IF;
     IF coalesce(jsonb_typeof(explain_override.scope), '') <> 'object' THEN
         RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
     END IF;

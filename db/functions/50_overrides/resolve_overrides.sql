@@ -46,7 +46,15 @@ DECLARE
     v_bad text;
     v_telemetry text := 'none';
 BEGIN
-    PERFORM learning._check_pattern_and_category(resolve_overrides.pattern_key, resolve_overrides.action_category);
+    IF NOT coalesce(learning._pattern_key_ok(resolve_overrides.pattern_key), false) THEN
+        RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(resolve_overrides.pattern_key, 60)), 'NULL')
+            USING ERRCODE = '22023',
+                  HINT = 'pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters, e.g. pm.uptrend.S1.buy_flag.';
+    END IF;
+    IF NOT coalesce(learning._action_category_ok(resolve_overrides.action_category), false) THEN
+        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(left(resolve_overrides.action_category, 60)), 'NULL')
+            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
+    END IF;
     IF coalesce(jsonb_typeof(v_scope), '') <> 'object' THEN
         RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
     END IF;
