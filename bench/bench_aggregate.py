@@ -36,10 +36,14 @@ def main() -> None:
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-pglearn", action="store_true",
                     help="generate and run DuckDB only: the size of the output (qualifying cells per k) at large sizes")
+    ap.add_argument("--max-subset-size", type=int, default=10,
+                    help="pglearn's depth (tunables.max_subset_size); 10, the default here, is the full cube DuckDB and pandas compute")
     args = ap.parse_args()
     dsn = scratch_database(args.dsn, "pglearn_bench")
-    report: dict = {"trades": args.trades, "update": args.update, "patterns": args.patterns}
+    report: dict = {"trades": args.trades, "update": args.update, "patterns": args.patterns, "max_subset_size": args.max_subset_size}
     with psycopg.connect(dsn) as conn:
+        conn.execute("UPDATE learning.learning_configs SET config = jsonb_set(config, '{tunables,max_subset_size}', %s)"
+                     " WHERE config_key = 'pm_config'", (str(args.max_subset_size),))
         t = time.perf_counter()
         generate(conn, trades=args.trades + args.update, weeks=args.weeks, patterns=args.patterns, seed=1)
         report["load_s"] = round(time.perf_counter() - t, 1)
