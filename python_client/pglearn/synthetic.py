@@ -79,14 +79,15 @@ PLANTED_EFFECTS = [
 
 @dataclass
 class Market:
-    """Phase timeline, bucket ranking and token buckets of a synthetic history."""
+    """Phase timeline, bucket ranking and token buckets of a synthetic history: the feed the scopes are built from
+    (by learning._scopes, the stack's one scope rule, once these rows are loaded)."""
 
     weeks: int
     rng: random.Random
     phase_rows: list = field(default_factory=list)  # (ts, macro, meso, micro)
     bucket_rows: list = field(default_factory=list)  # (ts, bucket, phase, rank, population)
     token_rows: list = field(default_factory=list)  # (token, valid_from, bucket)
-    token_bucket: dict = field(default_factory=dict)
+    tokens: list = field(default_factory=list)
 
     def build(self, n_tokens: int) -> None:
         rng = self.rng
@@ -113,30 +114,10 @@ class Market:
             token = f"TOK{t:05d}"
             bucket = rng.choice(BUCKETS)
             self.token_rows.append((token, START, bucket))
-            self.token_bucket[token] = [(START, bucket)]
+            self.tokens.append(token)
             if rng.random() < 0.2:
                 moved = START + timedelta(days=rng.randrange(1, self.weeks * 7))
-                new = rng.choice(BUCKETS)
-                self.token_rows.append((token, moved, new))
-                self.token_bucket[token].append((moved, new))
-
-    def scope(self, token: str, ts: datetime, timeframe: str, family: str, a_mode: str, e_mode: str) -> dict:
-        day = min(int((ts - START).total_seconds() // 86400), len(self.phase_rows) - 1)
-        _, macro, meso, micro = self.phase_rows[day]
-        ranking = [b for (_, b, _, _, _) in sorted(self.bucket_rows[day * 4:day * 4 + 4], key=lambda r: r[3])]
-        bucket = [b for (since, b) in self.token_bucket[token] if since <= ts][-1]
-        return {
-            "macro_phase": macro,
-            "meso_phase": meso,
-            "micro_phase": micro,
-            "bucket_leader": ranking[0],
-            "bucket_rank_position": ranking.index(bucket) + 1,
-            "market_family": family,
-            "bucket": bucket,
-            "timeframe": timeframe,
-            "A_mode": a_mode,
-            "E_mode": e_mode,
-        }
+                self.token_rows.append((token, moved, rng.choice(BUCKETS)))
 
 
 # Planted patterns per category with an R/R effect (entry: uptrend, breakout, fade, twin_a and twin_b, which
@@ -144,6 +125,19 @@ class Market:
 RR_EFFECT_PATTERNS = {"entry": 5, "add": 0, "trim": 0, "exit": 1}
 NO_EFFECT_PLANTED = {"entry": 1, "add": 0, "trim": 0, "exit": 0}
 _VERBS = {"entry": "buy", "add": "add", "trim": "trim", "exit": "cut"}
+
+
+def _scopes(conn, requests: list[tuple]) -> list[dict]:
+    """The scope of each request (token, ts, timeframe, family, A_mode, E_mode), in order, from learning._scopes,
+    the stack's scope rule, over the feed already loaded in this transaction."""
+    columns = list(zip(*requests)) if requests else [()] * 6
+    rows = conn.execute(
+        "SELECT scope, missing FROM learning._scopes(%s, %s, %s, %s, %s, %s) ORDER BY ord",
+        (list(columns[0]), list(columns[2]), list(columns[3]), list(columns[4]), list(columns[5]), list(columns[1]))).fetchall()
+    missing = next((m for _, m in rows if m is not None), None)
+    if missing is not None:
+        raise ValueError(f"synthetic market: a scope input is missing ({missing})")
+    return [scope for scope, _ in rows]
 
 
 def _noise_categories() -> Iterator[str]:
@@ -212,9 +206,13 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
     market.build(n_tokens=max(50, trades // 20))
     cats = pattern_names(patterns)
     on = 1.0 if planted else 0.0  # the planted effects' weight: 0 draws the same history without them
-    tokens = list(market.token_bucket)
+    tokens = market.tokens
     span = weeks * 7 * 86400 - 3 * 86400
-    actions, closes = [], []
+    # Pass 1 draws the whole history; a scope is requested, not computed: requests[i] = (token, ts, timeframe,
+    # family, A_mode, E_mode), resolved in pass 2 by learning._scopes. No draw depends on a scope, so the rng
+    # sequence is the history's and the seed alone fixes it.
+    requests: list[tuple] = []
+    drawn: list[dict] = []
     for i in range(trades):
         pos = f"pos{i:07d}"
         t0 = START + timedelta(seconds=rng.randrange(span))
@@ -222,55 +220,72 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         family = rng.choices(["lowcaps", "midcaps", "majors"], [0.8, 0.15, 0.05])[0]
         timeframe = rng.choices(TIMEFRAMES, [0.3, 0.5, 0.2])[0]
         a_mode, e_mode = rng.choice(MODES), rng.choice(MODES)
-        scope = market.scope(token, t0, timeframe, family, a_mode, e_mode)
+
+        def ask(ts: datetime) -> int:
+            requests.append((token, ts, timeframe, family, a_mode, e_mode))
+            return len(requests) - 1
+
+        scope = ask(t0)
         hold = rng.uniform(1, 96)
-        rr = rng.gauss(0.1, 1.0)
-        details: dict = {}
+        trade = {"pos": pos, "t0": t0, "timeframe": timeframe, "scope": scope, "rr": rng.gauss(0.1, 1.0),
+                 "details": {}, "fired": []}
+        drawn.append(trade)
         if rng.random() < dm_share:
-            dm_scope = {"curator_tier": rng.choice("SABC"), "intent": rng.choice(["buy", "accumulate"]),
-                        "chain": rng.choice(["solana", "base"]), "bucket": scope["bucket"],
-                        "macro_phase": scope["macro_phase"]}
-            actions.append((pos, t0, f"dm.curator.tier{dm_scope['curator_tier']}", "E1", dm_scope))
-            closes.append((pos, t0 + timedelta(hours=hold), rr, details))
+            trade["dm"] = {"curator_tier": rng.choice("SABC"), "intent": rng.choice(["buy", "accumulate"]),
+                           "chain": rng.choice(["solana", "base"])}
+            trade["closed_at"] = t0 + timedelta(hours=hold)
             continue
-        entry = rng.choice(cats["entry"])
+        entry = trade["entry"] = rng.choice(cats["entry"])
         fired = [(entry, "entry", t0, scope)]
-        if entry == PLANTED["single"] and scope["macro_phase"] == "Recover":
-            rr += 1.0 * on
-        if entry == PLANTED["interaction"] and scope["bucket"] == "micro" and scope["timeframe"] == "1h":
-            rr += 1.2 * on
-        if entry == PLANTED["fading"]:
-            rr += 1.5 * 2 ** (-((t0 - START).days / 7) / 4) * on
-        if entry == PLANTED["twin_a"]:
-            rr += 0.6 * on
-            if rng.random() < 0.95:  # structure, not an effect: twin_b rides on twin_a in a pure-noise history too
-                fired.append((PLANTED["twin_b"], "entry", t0, scope))
+        if entry == PLANTED["twin_a"] and rng.random() < 0.95:
+            # structure, not an effect: twin_b rides on twin_a in a pure-noise history too
+            fired.append((PLANTED["twin_b"], "entry", t0, scope))
         if entry == PLANTED["late_entry"]:
             cf = {"cf_entry_delay_bars": rng.choice([2, 3]), "cf_entry_gain_rr": round(rng.uniform(0.2, 0.6), 3)}
-            details = cf if planted else {}
+            trade["details"] = cf if planted else {}
         if rng.random() < 0.4 and cats["add"]:
             ts = t0 + timedelta(hours=hold * 0.3)
-            fired.append((rng.choice(cats["add"]), "add", ts, market.scope(token, ts, timeframe, family, a_mode, e_mode)))
+            fired.append((rng.choice(cats["add"]), "add", ts, ask(ts)))
         if rng.random() < 0.5 and cats["trim"]:
             ts = t0 + timedelta(hours=hold * 0.6)
-            fired.append((rng.choice(cats["trim"]), "trim", ts, market.scope(token, ts, timeframe, family, a_mode, e_mode)))
+            fired.append((rng.choice(cats["trim"]), "trim", ts, ask(ts)))
         ts_exit = t0 + timedelta(hours=hold)
-        exit_scope = market.scope(token, ts_exit, timeframe, family, a_mode, e_mode)
-        exit_pattern = rng.choice(cats["exit"])
-        if exit_pattern == PLANTED["negative_exit"] and exit_scope["macro_phase"] == "Oh-Shit":
-            rr -= 0.8 * on
-        fired.append((exit_pattern, "exit", ts_exit, exit_scope))
+        trade["exit_scope"] = ask(ts_exit)
+        trade["exit"] = rng.choice(cats["exit"])
+        fired.append((trade["exit"], "exit", ts_exit, trade["exit_scope"]))
         if rng.random() < 0.1:
-            details.setdefault("cf_exit_direction", rng.choice(["earlier", "later"]))
-            details.setdefault("cf_exit_gain_rr", round(rng.uniform(0, 0.5), 3))
-        for key, cat, ts, sc in fired:
-            actions.append((pos, ts, key, rng.choice(ACTION_TYPES[cat]), sc))
-        closes.append((pos, ts_exit + timedelta(minutes=1), rr, details))
+            trade["details"].setdefault("cf_exit_direction", rng.choice(["earlier", "later"]))
+            trade["details"].setdefault("cf_exit_gain_rr", round(rng.uniform(0, 0.5), 3))
+        trade["fired"] = [(key, rng.choice(ACTION_TYPES[cat]), ts, sc) for key, cat, ts, sc in fired]
+        trade["closed_at"] = ts_exit + timedelta(minutes=1)
 
     with conn.transaction():
         copy_rows(conn, "phase_state", "ts, macro_phase, meso_phase, micro_phase", market.phase_rows)
         copy_rows(conn, "phase_state_bucket", "ts, bucket, phase, rank_position, population", market.bucket_rows)
         copy_rows(conn, "token_cap_bucket", "token, valid_from, bucket", market.token_rows)
+        scopes = _scopes(conn, requests)
+        # Pass 3: the planted effects, which read the scopes (in the order they were always added)
+        actions, closes = [], []
+        for trade in drawn:
+            scope, rr = scopes[trade["scope"]], trade["rr"]
+            if "dm" in trade:
+                dm_scope = {**trade["dm"], "bucket": scope["bucket"], "macro_phase": scope["macro_phase"]}
+                actions.append((trade["pos"], trade["t0"], f"dm.curator.tier{dm_scope['curator_tier']}", "E1", dm_scope))
+                closes.append((trade["pos"], trade["closed_at"], rr, {}))
+                continue
+            entry = trade["entry"]
+            if entry == PLANTED["single"] and scope["macro_phase"] == "Recover":
+                rr += 1.0 * on
+            if entry == PLANTED["interaction"] and scope["bucket"] == "micro" and trade["timeframe"] == "1h":
+                rr += 1.2 * on
+            if entry == PLANTED["fading"]:
+                rr += 1.5 * 2 ** (-((trade["t0"] - START).days / 7) / 4) * on
+            if entry == PLANTED["twin_a"]:
+                rr += 0.6 * on
+            if trade["exit"] == PLANTED["negative_exit"] and scopes[trade["exit_scope"]]["macro_phase"] == "Oh-Shit":
+                rr -= 0.8 * on
+            actions.extend((trade["pos"], ts, key, atype, scopes[sc]) for key, atype, ts, sc in trade["fired"])
+            closes.append((trade["pos"], trade["closed_at"], rr, trade["details"]))
         n_actions = copy_rows(conn, "action_log", "position_id, ts, pattern_key, action_type, scope, controls",
                           ((p, ts, k, t, json.dumps(sc), _controls(rng)) for p, ts, k, t, sc in actions))
         n_trades = copy_rows(conn, "completed_trades", "position_id, closed_at, rr, details",

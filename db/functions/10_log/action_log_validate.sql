@@ -17,6 +17,7 @@ SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_category text;
+    v_error text;
 BEGIN
     IF NEW.position_id IS NULL OR NEW.position_id = '' OR length(NEW.position_id) > 200 THEN
         RAISE EXCEPTION 'position_id must be a non-empty string of at most 200 characters, got % characters',
@@ -52,7 +53,12 @@ BEGIN
         -- an integral number written with a fraction (1.0): store the integer, as scope_vec already has it
         NEW.scope := learning._normalise_scope(NEW.pattern_key, NEW.scope);
     END IF;
-    PERFORM learning._validate_controls(NEW.controls);
+    v_error := learning._controls_domain_error(NEW.controls);
+    IF v_error IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_error
+            USING ERRCODE = '22023',
+                  HINT = 'controls is {"signals": {"TS": 0.65, ...}, "applied_knobs": {"entry_delay_bars": 1, ...}}: numbers within +/- 1000000, names of at most 200 characters; booleans are 0/1.';
+    END IF;
     RETURN NEW;
 END;
 $$;

@@ -1,10 +1,9 @@
 /*
  * learning.build_scope(token, timeframe, market_family, a_mode, e_mode, as_of) -> jsonb
  *
- * The PM scope of an action (roadmap 3.2): phases from regime_context(as_of),
- * bucket_leader = bucket_rank[0], the token's bucket from token_cap_bucket at as_of, and
- * bucket_rank_position = 1-based index of that bucket in the ranking. The result is validated
- * against the registry, so it is always loggable.
+ * The PM scope of an action (roadmap 3.2), by the rule of learning._scopes (the one place it is written: phases,
+ * bucket leader, the token's bucket and its rank position as of as_of). The result is validated against the
+ * registry, so it is always loggable.
  * Errors: LR004 no regime data / unknown token / bucket not ranked; 22023 and LR001 from validation.
  */
 CREATE OR REPLACE FUNCTION learning.build_scope(
@@ -21,39 +20,25 @@ STABLE PARALLEL SAFE
 SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
-    v_ctx jsonb := learning.regime_context(build_scope.as_of);
-    v_bucket text;
-    v_rank integer;
     v_scope jsonb;
+    v_missing text;
 BEGIN
-    SELECT c.bucket INTO v_bucket
-    FROM learning.token_cap_bucket AS c
-    WHERE c.token = build_scope.token AND c.valid_from <= build_scope.as_of
-    ORDER BY c.valid_from DESC
-    LIMIT 1;
-    IF v_bucket IS NULL THEN
+    SELECT s.scope, s.missing INTO v_scope, v_missing
+    FROM learning._scopes(ARRAY[build_scope.token], ARRAY[build_scope.timeframe], ARRAY[build_scope.market_family],
+                          ARRAY[build_scope.a_mode], ARRAY[build_scope.e_mode], ARRAY[build_scope.as_of]) AS s;
+    IF v_missing = 'phase_state' THEN
+        RAISE EXCEPTION 'no phase_state at or before %', build_scope.as_of
+            USING ERRCODE = 'LR004', HINT = 'The phase tracker writes learning.phase_state; load history before replaying it.';
+    ELSIF v_missing = 'bucket_snapshot' THEN
+        RAISE EXCEPTION 'no phase_state_bucket snapshot at or before %', build_scope.as_of
+            USING ERRCODE = 'LR004', HINT = 'The bucket tracker writes learning.phase_state_bucket.';
+    ELSIF v_missing = 'token' THEN
         RAISE EXCEPTION 'token % has no cap bucket at or before %', coalesce(quote_literal(build_scope.token), 'NULL'), build_scope.as_of
             USING ERRCODE = 'LR004', HINT = 'The bucket tracker writes learning.token_cap_bucket.';
-    END IF;
-    SELECT r.pos::integer INTO v_rank
-    FROM jsonb_array_elements_text(v_ctx -> 'bucket_rank') WITH ORDINALITY AS r (bucket, pos)
-    WHERE r.bucket = v_bucket;
-    IF v_rank IS NULL THEN
-        RAISE EXCEPTION 'bucket % of token % is not in the bucket ranking at %', v_bucket, build_scope.token, build_scope.as_of
+    ELSIF v_missing = 'bucket_rank' THEN
+        RAISE EXCEPTION 'the bucket of token % is not in the bucket ranking at %', build_scope.token, build_scope.as_of
             USING ERRCODE = 'LR004', HINT = 'Every bucket a token can be in needs a phase_state_bucket row.';
     END IF;
-    v_scope := jsonb_build_object(
-        'macro_phase', v_ctx -> 'macro_phase',
-        'meso_phase', v_ctx -> 'meso_phase',
-        'micro_phase', v_ctx -> 'micro_phase',
-        'bucket_leader', v_ctx -> 'bucket_rank' -> 0,
-        'bucket_rank_position', v_rank,
-        'market_family', build_scope.market_family,
-        'bucket', v_bucket,
-        'timeframe', build_scope.timeframe,
-        'A_mode', build_scope.a_mode,
-        'E_mode', build_scope.e_mode
-    );
     PERFORM learning._validate_scope('pm', v_scope);
     RETURN v_scope;
 END;

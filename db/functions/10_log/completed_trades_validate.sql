@@ -3,9 +3,8 @@
  *
  * The one validation path for closed trades: close_trade() and bulk COPY both go through it.
  * Fills first_action_at from the position's first logged action.
- *   22023  position_id empty or longer than 200 characters; rr NULL, NaN, infinite or outside
- *          +/- pm_config.tunables.rr_abs_max; closed_at missing or before the first action;
- *          bad details (docs/api.md, "Domains")
+ *   22023  position_id empty or longer than 200 characters; closed_at missing or before the first action;
+ *          rr or details outside their domain (learning._trade_domain_error, the one rule; docs/api.md, "Domains")
  *   23505  the position is already closed
  *   LR003  no action was logged for the position
  */
@@ -17,28 +16,27 @@ AS $$
 DECLARE
     v_first timestamptz;
     v_max float;
+    v_error text;
 BEGIN
     IF NEW.position_id IS NULL OR NEW.position_id = '' OR length(NEW.position_id) > 200 THEN
         RAISE EXCEPTION 'position_id must be a non-empty string of at most 200 characters, got % characters',
             coalesce(length(NEW.position_id), 0)
             USING ERRCODE = '22023', HINT = 'Use the position id the actions were logged with.';
     END IF;
-    IF NEW.rr IS NULL OR NEW.rr IN ('NaN'::float, 'Infinity'::float, '-Infinity'::float) THEN
-        RAISE EXCEPTION 'rr must be a finite number, got %', coalesce(NEW.rr::text, 'NULL')
-            USING ERRCODE = '22023', HINT = 'rr is the realized R/R of the whole trade.';
-    END IF;
-    SELECT (c.config #>> '{tunables,rr_abs_max}')::float INTO v_max
-    FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
-    IF abs(NEW.rr) > v_max THEN
-        RAISE EXCEPTION 'rr = % is out of range', NEW.rr
-            USING ERRCODE = '22023',
-                  HINT = format('rr is the realized R/R of the whole trade, within +/- %s (pm_config.tunables.rr_abs_max).', v_max);
-    END IF;
     IF NEW.closed_at IS NULL OR NOT isfinite(NEW.closed_at) THEN
         RAISE EXCEPTION 'closed_at must be a finite timestamp, got %', coalesce(NEW.closed_at::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'closed_at is the time the position was closed.';
     END IF;
-    PERFORM learning._validate_trade_details(NEW.details);
+    SELECT (c.config #>> '{tunables,rr_abs_max}')::float INTO v_max
+    FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
+    v_error := learning._trade_domain_error(NEW.rr, NEW.details, v_max);
+    IF v_error IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_error
+            USING ERRCODE = '22023',
+                  HINT = format('rr is the realized R/R of the whole trade, a finite number within +/- %s (pm_config.tunables.rr_abs_max); '
+                      'details is a JSON object whose counterfactuals are cf_entry_delay_bars (0-5), cf_entry_gain_rr and '
+                      'cf_exit_gain_rr (within +/- %s), cf_exit_direction (earlier | later); pass ''{}'' when there are none.', v_max, v_max);
+    END IF;
     IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM learning.completed_trades AS t WHERE t.position_id = NEW.position_id) THEN
         RAISE EXCEPTION 'position_id % is already closed', quote_literal(NEW.position_id)
             USING ERRCODE = '23505', HINT = 'A position is closed once; correct an outcome with UPDATE learning.completed_trades.';

@@ -66,6 +66,8 @@ SELECT 'pglearn_pm', unnest(ARRAY[
     'record_override_application', 'explain_override',
     '_validate_scope', '_scope_value_ok'  -- build_scope (invoker rights) validates through these
 ]);
+-- issue 12: the scope rule, set-based (build_scope, invoker rights, reads through it; so does the generator)
+INSERT INTO fn_expected SELECT r, '_scopes' FROM unnest(ARRAY['pglearn_pm', 'pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected
 SELECT r, unnest(ARRAY[
     'build_scope', 'regime_context', 'pm_config', 'explain_override', 'validate', 'n_min', 'clamp_to_bounds', 'edge_raw',

@@ -1,7 +1,7 @@
 -- Bad input (issue 11): every value is checked against its domain at the door, with a specific SQLSTATE and
 -- nothing written; rows that got in anyway (triggers disabled) are quarantined and cannot stop the aggregation.
 \ir ../fixtures.psql
-SELECT plan(120);
+SELECT plan(122);
 
 CREATE FUNCTION pg_temp.log_sql(p_pos text, p_pattern text, p_scope jsonb, p_controls jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT format('SELECT learning.log_action(%L, %L, %L, %L, %L, %L)', p_pos, p_pattern, 'E1', p_scope, p_controls, '2026-03-01')
@@ -190,21 +190,32 @@ INSERT INTO action_log (position_id, ts, pattern_key, action_type, action_catego
 SELECT v.pos, '2026-03-01', 'pm.bad.in', 'E1', 'entry', scope0.s || v.patch, scope0.c,
        ARRAY['Recover', 'Dip', 'Good', 'micro', v.rank, 'lowcaps', 'micro', '1h', 'normal', 'aggressive']
 FROM scope0, (VALUES ('z1', '1.0', '{"bucket_rank_position": 1.0}'::jsonb), ('z2', '1000000000000000000000000000000', '{}'),
-                     ('z3', 'x', '{}'), ('z4', '1', '{}'), ('z5', '1', '{}'), ('z6', '1', '{}')) AS v (pos, rank, patch);
+                     ('z3', 'x', '{}'), ('z4', '1', '{}'), ('z5', '1', '{}'), ('z6', '1', '{}'), ('z8', '1', '{}'),
+                     ('z9', '1', '{}')) AS v (pos, rank, patch);
 INSERT INTO action_log (position_id, ts, pattern_key, action_type, action_category, scope, controls, scope_vec)
 SELECT 'z7', '2026-03-01', 'pm.bad.in', 'E1', 'entry', scope0.s, scope0.c, '{Recover,Dip}' FROM scope0;
 INSERT INTO completed_trades (position_id, closed_at, rr, details, first_action_at)
 VALUES ('z1', '2026-03-02', 1, '{}', '2026-03-01'), ('z2', '2026-03-02', 1, '{}', '2026-03-01'),
        ('z3', '2026-03-02', 1, '{}', '2026-03-01'), ('z4', '2026-03-02', 1e200, '{}', '2026-03-01'),
        ('z5', '2026-03-02', 1, '{"cf_exit_gain_rr": 1e400}', '2026-03-01'),
-       ('z6', '2026-03-02', 1, '{"cf_entry_delay_bars": "two"}', '2026-03-01'), ('z7', '2026-03-02', 1, '{}', '2026-03-01');
+       ('z6', '2026-03-02', 1, '{"cf_entry_delay_bars": "two"}', '2026-03-01'), ('z7', '2026-03-02', 1, '{}', '2026-03-01'),
+       ('z8', '2026-03-02', 1, '{"cf_exit_direction": "sideways"}', '2026-03-01'),
+       ('z9', '2026-03-02', 1, '{"cf_entry_delay": 1}', '2026-03-01');
 ALTER TABLE action_log ENABLE TRIGGER USER;
 ALTER TABLE completed_trades ENABLE TRIGGER USER;
 
-SELECT is((SELECT count(*) FROM v_quarantine)::int, 7, 'v_quarantine lists the 7 poison rows');
-SELECT is(ARRAY(SELECT position_id FROM v_quarantine ORDER BY position_id), '{z1,z2,z3,z4,z5,z6,z7}', 'each of them');
+SELECT is((SELECT count(*) FROM v_quarantine)::int, 9, 'v_quarantine lists the 9 poison rows');
+SELECT is(ARRAY(SELECT position_id FROM v_quarantine ORDER BY position_id), '{z1,z2,z3,z4,z5,z6,z7,z8,z9}', 'each of them');
 SELECT ok(bool_and(reason <> ''), 'each with its reason') FROM v_quarantine;
 SELECT alike((SELECT reason FROM v_quarantine WHERE position_id = 'z4'), 'rr = 1e+200%', 'the reason names the field');
+SELECT is(ARRAY(SELECT reason FROM v_quarantine WHERE position_id IN ('z8', 'z9') ORDER BY position_id),
+    ARRAY[(SELECT learning._trade_domain_error(1, '{"cf_exit_direction": "sideways"}', 100)),
+          (SELECT learning._trade_domain_error(1, '{"cf_entry_delay": 1}', 100))],
+    'the quarantine applies the trigger''s rule: a bad cf_exit_direction and an unknown cf_* key too');
+SELECT is(ARRAY(SELECT reason FROM v_quarantine WHERE position_id IN ('z8', 'z9') ORDER BY position_id),
+    ARRAY['details.cf_exit_direction is not ''earlier'' or ''later''',
+          'details holds an unknown counterfactual key (the cf_* keys are cf_entry_delay_bars, cf_entry_gain_rr, cf_exit_gain_rr, cf_exit_direction)'],
+    'and names the field');
 SELECT lives_ok($$SELECT learning.aggregate_pattern_scope_stats('2026-04-01')$$, 'the aggregation succeeds despite them');
 SELECT is((SELECT n FROM pattern_scope_stats WHERE pattern_key = 'pm.bad.in' AND scope_mask = 0), 2,
     'on the two sound trades (closed, f1)');

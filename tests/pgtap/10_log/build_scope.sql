@@ -1,6 +1,6 @@
 -- CAP bucket regime inputs: regime_context and build_scope (roadmap 3.2) on fixtures.
 \ir ../fixtures.psql
-SELECT plan(13);
+SELECT plan(17);
 
 INSERT INTO phase_state (ts, macro_phase, meso_phase, micro_phase) VALUES
 ('2026-04-01', 'Dip', 'Dip', 'Dip'),
@@ -32,6 +32,25 @@ SELECT throws_ok($$SELECT build_scope('NOPE', '1h', 'lowcaps', 'normal', 'normal
 SELECT throws_ok($$SELECT build_scope('LATE', '1h', 'lowcaps', 'normal', 'normal', '2026-04-12')$$, 'LR004', NULL, 'token without a bucket yet -> LR004');
 SELECT throws_ok($$SELECT build_scope('TOK', '2h', 'lowcaps', 'normal', 'normal', '2026-04-12')$$, '22023', NULL, 'timeframe outside the registry -> 22023');
 SELECT throws_ok($$SELECT build_scope('TOK', '1h', 'lowcaps', 'reckless', 'normal', '2026-04-12')$$, '22023', NULL, 'A_mode outside the registry -> 22023');
+SELECT throws_ok($$SELECT build_scope('TOK', '1h', 'lowcaps', 'normal', 'normal', '2026-03-01')$$, 'LR004',
+    'no phase_state at or before 2026-03-01 00:00:00+00', 'no phase state -> LR004 naming it');
+DELETE FROM phase_state_bucket WHERE ts = '2026-04-10' AND bucket = 'micro';
+SELECT throws_ok($$SELECT build_scope('TOK', '1h', 'lowcaps', 'normal', 'normal', '2026-04-12')$$, 'LR004',
+    'the bucket of token TOK is not in the bucket ranking at 2026-04-12 00:00:00+00', 'a bucket missing from the ranking -> LR004');
+
+-- learning._scopes: the same rule set-based (the generator's bulk path), row for row, and what is missing
+SELECT is(ARRAY(SELECT s.scope FROM learning._scopes(ARRAY['TOK', 'TOK', 'TOK'], ARRAY['4h', '1h', '1h'],
+                    ARRAY['lowcaps', 'lowcaps', 'majors'], ARRAY['patient', 'normal', 'normal'], ARRAY['normal', 'normal', 'aggressive'],
+                    ARRAY['2026-04-05', '2026-04-09 12:00', '2026-04-02']::timestamptz []) AS s ORDER BY s.ord),
+    ARRAY[build_scope('TOK', '4h', 'lowcaps', 'patient', 'normal', '2026-04-05'),
+          build_scope('TOK', '1h', 'lowcaps', 'normal', 'normal', '2026-04-09 12:00'),
+          build_scope('TOK', '1h', 'majors', 'normal', 'aggressive', '2026-04-02')],
+    '_scopes gives build_scope''s scope for each row, in order');
+SELECT is(ARRAY(SELECT coalesce(s.missing, 'none') FROM learning._scopes(ARRAY['TOK', 'NOPE', 'TOK', 'TOK'], ARRAY['1h', '1h', '1h', '1h'],
+                    ARRAY['lowcaps', 'lowcaps', 'lowcaps', 'lowcaps'], ARRAY['normal', 'normal', 'normal', 'normal'],
+                    ARRAY['normal', 'normal', 'normal', 'normal'],
+                    ARRAY['2026-04-05', '2026-04-05', '2026-03-01', '2026-04-12']::timestamptz []) AS s ORDER BY s.ord),
+    ARRAY['none', 'token', 'phase_state', 'bucket_rank'], '_scopes names the missing input per row (scope NULL)');
 
 SELECT * FROM finish();
 ROLLBACK;

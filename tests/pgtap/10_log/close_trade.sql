@@ -17,7 +17,7 @@ CREATE TEMP TABLE before_count AS SELECT count(*) AS n FROM completed_trades;
 SELECT throws_ok(format('SELECT close_trade(%L, %L)', 'p2', v), '22023', NULL, 'rr ' || v || ' -> 22023')
 FROM unnest(ARRAY['NaN', 'Infinity', '-Infinity']) AS v;
 SELECT throws_ok($$SELECT close_trade('p2', 'NaN')$$, '22023', NULL, 'rr NaN -> 22023');
-SELECT throws_like($$SELECT close_trade('p2', 'Infinity')$$, 'rr must be a finite number%', 'the message names rr');
+SELECT throws_like($$SELECT close_trade('p2', 'Infinity')$$, 'rr = Infinity is not a finite number within +/- %', 'the message names rr');
 SELECT throws_ok($$SELECT close_trade('p2', NULL)$$, '22023', NULL, 'rr NULL -> 22023');
 SELECT throws_ok($$SELECT close_trade('nope', 1.0)$$, 'LR003', NULL, 'closing an unknown position -> LR003');
 SELECT throws_ok($$SELECT close_trade('p1', 1.0, '2026-03-03')$$, '23505', NULL, 'closing a position twice -> 23505');
