@@ -1,4 +1,4 @@
-/* learning.v_top_edges: the five strongest |edge_raw| rows per (pattern, category). */
+/* learning.v_top_edges: the five strongest |edge_raw| rows per (pattern, category), finished by learning.scope_stats. */
 CREATE OR REPLACE VIEW learning.v_top_edges AS
 SELECT
     ranked.pattern_key,
@@ -17,13 +17,13 @@ FROM (
         s.scope_values,
         s.n,
         s.updated_at,
-        (s.stats ->> 'avg_rr')::float AS avg_rr,
-        (s.stats ->> 'rr_baseline')::float AS rr_baseline,
-        (s.stats ->> 'edge_raw')::float AS edge_raw,
+        s.avg_rr,
+        s.rr_baseline,
+        s.edge_raw,
         row_number() OVER (
-            PARTITION BY s.pattern_key, s.action_category ORDER BY abs((s.stats ->> 'edge_raw')::float) DESC, s.id
+            PARTITION BY s.pattern_key, s.action_category ORDER BY abs(s.edge_raw) DESC, s.id
         ) AS rank_in_pattern
-    FROM learning.pattern_scope_stats AS s
+    FROM learning.scope_stats(now()) AS s
 ) AS ranked
 WHERE ranked.rank_in_pattern <= 5;
 COMMENT ON VIEW learning.v_top_edges IS 'Top five |edge_raw| scope rows per (pattern_key, action_category), with n, avg_rr and baseline.';

@@ -8,7 +8,8 @@
  * target    = 1 + 0.5 * corr * confidence,  confidence = rows / (rows + regime_support_k)
  * new       = prev + clamp(target - prev, -learning_rate, +learning_rate), within [0.5, 1.5]
  * A regime with fewer than regime_min_rows rows (or an undefined correlation) keeps the neutral 1.0.
- * Upserts learning_regime_weights; the next aggregation uses them. Returns the rows written.
+ * The stats rows are the cube's cells finished by learning.scope_stats(as_of). Upserts learning_regime_weights;
+ * every later read of the finished stats (scope_stats: edge_raw) uses them. Returns the rows written.
  */
 CREATE OR REPLACE FUNCTION learning.learn_regime_weights(as_of timestamptz DEFAULT now())
 RETURNS integer
@@ -24,11 +25,11 @@ DECLARE
 BEGIN
     PERFORM _check_as_of(learn_regime_weights.as_of);
     WITH obs AS (
-        SELECT s.pattern_key, s.action_category, s.stats ->> 'regime_signature' AS regime_signature,
-               (s.stats ->> 'avg_rr')::float - (s.stats ->> 'rr_baseline')::float AS delta_rr,
-               (s.stats ->> 'time_efficiency')::float AS te, (s.stats ->> 'field_coherence')::float AS fc,
-               (s.stats ->> 'recurrence_score')::float AS rec, 1 / (1 + (s.stats ->> 'variance')::float) AS coh
-        FROM pattern_scope_stats AS s
+        SELECT s.pattern_key, s.action_category, s.regime_signature,
+               s.avg_rr - s.rr_baseline AS delta_rr,
+               s.time_efficiency AS te, s.field_coherence AS fc,
+               s.recurrence_score AS rec, 1 / (1 + s.variance) AS coh
+        FROM learning.scope_stats(learn_regime_weights.as_of) AS s
         WHERE s.updated_at <= learn_regime_weights.as_of
     ),
     regime AS (

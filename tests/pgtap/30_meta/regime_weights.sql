@@ -2,22 +2,22 @@
 \ir ../fixtures.psql
 SELECT plan(10);
 
--- regime macro=Recover of pm.r.P: time_efficiency rises with delta_rr; field_coherence constant (no correlation)
-INSERT INTO pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
-SELECT 'pm.r.P', 'entry', 1 | (1 << 6), jsonb_build_object('macro_phase', 'Recover', 'bucket', 'b' || i), md5(i::text), 50,
-       jsonb_build_object('avg_rr', i * 0.1, 'rr_baseline', 0, 'variance', 1, 'time_efficiency', i * 0.01,
-                          'field_coherence', 0.6, 'recurrence_score', ((i * 7) % 5) * 0.1, 'regime_signature', 'macro=Recover'),
-       '2026-01-01'
+-- regime macro=Recover of pm.r.P: time_efficiency rises with delta_rr; field_coherence constant (no correlation);
+-- cells are hand-made sums (pg_temp.cube_cell), the pattern-wide row (regime *) is the recurrence denominator
+SELECT pg_temp.cube_cell('pm.r.P', 'entry', 0, '{}', 2000, '{"avg_rr": 0, "rr_baseline": 0, "variance": 1}');
+SELECT pg_temp.cube_cell('pm.r.P', 'entry', 1 | (1 << 6), jsonb_build_object('macro_phase', 'Recover', 'bucket', 'b' || i), 50,
+       jsonb_build_object('avg_rr', i * 0.1, 'variance', 1, 'time_efficiency', i * 0.01, 'field_coherence', 0.6,
+                          'recurrence_score', ((i * 7) % 5) * 0.1))
 FROM generate_series(1, 40) AS i;
 -- a thin regime: 3 rows only
-INSERT INTO pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats, updated_at)
-SELECT 'pm.r.P', 'entry', 1, jsonb_build_object('macro_phase', 'Dip'), md5('dip' || i), 50,
-       jsonb_build_object('avg_rr', i, 'rr_baseline', 0, 'variance', 1, 'time_efficiency', i * 0.1, 'field_coherence', 0.5,
-                          'recurrence_score', 0.5, 'regime_signature', 'macro=Dip'),
-       '2026-01-01'
+SELECT pg_temp.cube_cell('pm.r.P', 'entry', 1, jsonb_build_object('macro_phase', 'Dip' || i), 50,
+       jsonb_build_object('avg_rr', i, 'variance', 1, 'time_efficiency', i * 0.1, 'field_coherence', 0.5, 'recurrence_score', 0.5))
 FROM generate_series(1, 3) AS i;
+UPDATE pattern_scope_stats SET updated_at = '2026-01-01';
+-- regime_signature() reads the scope: the thin regime's three cells are macro=Dip1..3; make them one regime
+UPDATE pattern_scope_stats SET scope_values = '{"macro_phase": "Dip"}' WHERE scope_values ->> 'macro_phase' LIKE 'Dip_';
 
-SELECT is(learn_regime_weights('2026-01-02'), 2, 'one weights row per regime');
+SELECT is(learn_regime_weights('2026-01-02'), 3, 'one weights row per regime (the pattern-wide row is regime *)');
 SELECT is((SELECT (weights ->> 'time_efficiency')::float FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), 1.02::float,
     'a planted correlation moves the weight up by at most the learning rate');
 SELECT is((SELECT (weights ->> 'field_coherence')::float FROM learning_regime_weights WHERE regime_signature = 'macro=Recover'), 1.0::float,
