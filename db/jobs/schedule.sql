@@ -22,11 +22,15 @@ BEGIN
     PERFORM cron.unschedule(c.jobid)
     FROM cron.job AS c
     WHERE c.database = current_database() AND c.jobname LIKE 'pglearn\_%' AND c.jobname <> 'pglearn_housekeeping'
+      AND c.jobname <> 'pglearn_telemetry'
       AND c.jobname NOT IN (SELECT r.cron_name FROM learning.job_registry AS r);
+    -- issue 14: roll the unlogged decision buffer of resolve_overrides up into the hourly counters every minute
+    PERFORM cron.schedule('pglearn_telemetry', '* * * * *', 'SELECT learning.flush_override_decisions()');
     -- cron.job_run_details is never pruned by pg_cron itself; learning.job_runs keeps 90 days
     PERFORM cron.schedule('pglearn_housekeeping', '15 3 * * *', $$
         DELETE FROM cron.job_run_details WHERE end_time < now() - interval '14 days';
         DELETE FROM learning.job_runs WHERE started_at < now() - interval '90 days';
-        DELETE FROM learning.override_application WHERE applied_at < now() - interval '90 days'$$);
+        DELETE FROM learning.override_application WHERE applied_at < now() - interval '90 days';
+        DELETE FROM learning.override_decision_counts WHERE hour < now() - interval '90 days'$$);
 END
 $jobs$;

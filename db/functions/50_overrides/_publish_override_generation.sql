@@ -4,6 +4,10 @@
  * Makes a generation the one in force: rewrites the learning_configs documents
  * pattern_strength_overrides (capital levers) and pattern_overrides (execution levers), in the roadmap 1.5
  * shape, from its rows and points override_current at it, in the caller's transaction (an atomic swap).
+ * Stores the rows' "applied" documents (learning._override_docs) where they are missing (a new generation, or
+ * one materialized before 0011.hot_path coming back by rollback), and sends NOTIFY pglearn_overrides with the
+ * generation as payload: delivered when the caller commits (materialize_overrides, rollback_overrides), never
+ * for a rolled-back publish. pglearn.OverrideCache LISTENs on it (docs/api.md, "OverrideCache").
  */
 CREATE OR REPLACE FUNCTION learning._publish_override_generation(p_generation bigint)
 RETURNS void
@@ -11,6 +15,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, learning
 AS $$
 BEGIN
+    UPDATE runtime_override AS r
+    SET (strength_doc, execution_doc) = (SELECT d.strength, d.execution FROM _override_docs(r) AS d)
+    WHERE r.generation = p_generation AND r.strength_doc IS NULL;
     UPDATE learning_configs AS c
     SET config = coalesce((
         SELECT jsonb_agg(jsonb_build_object(
@@ -32,9 +39,10 @@ BEGIN
     WHERE c.config_key IN ('pattern_strength_overrides', 'pattern_overrides');
     INSERT INTO override_current (singleton, generation, swapped_at) VALUES (true, p_generation, now())
     ON CONFLICT (singleton) DO UPDATE SET generation = excluded.generation, swapped_at = excluded.swapped_at;
+    PERFORM pg_notify('pglearn_overrides', p_generation::text);
 END;
 $$;
 COMMENT ON FUNCTION learning._publish_override_generation(bigint) IS
-'Private: writes the override documents of a generation into learning_configs and makes it current (atomic with the caller).';
+'Private: writes the override documents of a generation into learning_configs, makes it current (atomic with the caller) and sends NOTIFY pglearn_overrides.';
 REVOKE ALL ON FUNCTION learning._publish_override_generation(bigint) FROM public;
 GRANT EXECUTE ON FUNCTION learning._publish_override_generation(bigint) TO pglearn_admin;

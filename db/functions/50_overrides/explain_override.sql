@@ -11,7 +11,8 @@
  *  - "other_matches": the losing matches, in rank order;
  *  - "lessons_not_in_force": matching lessons that give no override (stale, retired, rolled back, disabled) and why;
  *  - "evidence": the latest epoch's tests of the winning scope (v_lesson_candidates: p, q, self-sufficiency, ...).
- * Reads only: answers on a hot standby. Errors: 22023 naming the invalid argument.
+ *  - "mode": apply or shadow, as resolve_overrides would act for this pattern (feature_flags.learning_overrides_mode).
+ * Reads only: answers on a hot standby. Errors: 22023 naming the invalid argument (learning._raise_decision_args).
  */
 CREATE OR REPLACE FUNCTION learning.explain_override(pattern_key text, action_category text, scope jsonb)
 RETURNS jsonb
@@ -30,12 +31,8 @@ DECLARE
     v_lesson learning.learning_lessons%ROWTYPE;
     v_allowed boolean;
 BEGIN
-    IF NOT coalesce(learning._action_category_ok(explain_override.action_category), false) THEN
-        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(explain_override.action_category), 'NULL')
-            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
-    END IF;
-    IF coalesce(jsonb_typeof(explain_override.scope), '') <> 'object' THEN
-        RAISE EXCEPTION 'scope must be a JSON object' USING ERRCODE = '22023', HINT = 'Pass the action''s scope, as logged.';
+    IF NOT learning._decision_args_ok(explain_override.pattern_key, explain_override.action_category, explain_override.scope) THEN
+        PERFORM learning._raise_decision_args(explain_override.pattern_key, explain_override.action_category, explain_override.scope);
     END IF;
     v_scope := learning._normalise_scope(explain_override.pattern_key, explain_override.scope);
     SELECT c.config -> 'feature_flags' INTO v_flags FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config';
@@ -44,7 +41,7 @@ BEGIN
     FROM learning.override_current AS c JOIN learning.override_generation AS g ON g.generation = c.generation;
 
     -- every column of runtime_override (each lever of the catalogue) by name, in rank order
-    SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'ordinality' ORDER BY m.ordinality)
+    SELECT jsonb_agg(to_jsonb(m) - 'generation' - 'ordinality' - 'strength_doc' - 'execution_doc' ORDER BY m.ordinality)
     INTO v_matches
     FROM learning._matching_overrides(v_gen, explain_override.pattern_key, explain_override.action_category, v_scope)
         WITH ORDINALITY AS m;
@@ -60,6 +57,8 @@ BEGIN
         'generation', v_gen,
         'generation_as_of', v_gen_as_of,
         'flags_allow', v_allowed,
+        'mode', coalesce(v_flags -> 'learning_overrides_mode_by_pattern' ->> explain_override.pattern_key,
+                         v_flags ->> 'learning_overrides_mode', 'apply'),
         'applies', v_win IS NOT NULL AND v_allowed,
         'reason', CASE
             WHEN v_gen IS NULL THEN 'no override generation has been materialized yet'
@@ -75,7 +74,7 @@ BEGIN
             'basis', v_lesson.basis, 'p_value', v_lesson.p_value, 'q_value', v_lesson.q_value, 'shrink_weight', v_lesson.shrink_weight,
             'confirmed_epoch', v_lesson.confirmed_epoch, 'status_reason', v_lesson.status_reason,
             'oos_trades', v_lesson.oos_trades, 'oos_excess_rr', v_lesson.oos_excess_rr, 'oos_p', v_lesson.oos_p) END,
-        'stats', (SELECT s.stats FROM learning.pattern_scope_stats AS s
+        'stats', (SELECT s.stats FROM learning.v_pattern_scope_stats AS s
                   WHERE s.pattern_key = explain_override.pattern_key AND s.action_category = explain_override.action_category
                     AND s.scope_mask = (v_win ->> 'scope_mask')::smallint AND s.scope_values_hash = v_win ->> 'scope_values_hash'),
         'decay', CASE WHEN v_lesson.id IS NOT NULL THEN jsonb_build_object(

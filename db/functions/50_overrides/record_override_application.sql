@@ -3,7 +3,10 @@
  *
  * Telemetry path for reads served by a hot standby: resolve_overrides cannot write there (its result says
  * "telemetry": "read_only"), so the PM forwards the result to the primary with this call. The arguments are
- * checked as resolve_overrides checks its own, and result must have the shape resolve_overrides returns.
+ * checked as resolve_overrides checks its own (learning._decision_args_ok / _raise_decision_args), and result must
+ * have the shape resolve_overrides returns. One full row of override_application (source client) per call: a PM
+ * that resolves many calls on a standby ships counters instead (pglearn.OverrideCache,
+ * learning.record_override_decisions).
  * Errors (nothing written):
  *   22023  pattern_key malformed or longer than 200 characters; action_category not entry/add/trim/exit;
  *          scope not a JSON object; result not an object with "levers" and "controls" objects, or its
@@ -23,18 +26,10 @@ DECLARE
     v_bad text;
     v_id bigint;
 BEGIN
-    IF NOT coalesce(learning._pattern_key_ok(record_override_application.pattern_key), false) THEN
-        RAISE EXCEPTION 'pattern_key % is malformed', coalesce(quote_literal(left(record_override_application.pattern_key, 60)), 'NULL')
-            USING ERRCODE = '22023',
-                  HINT = 'pm. or dm. followed by dot-separated parts of [A-Za-z0-9_-], at most 200 characters, e.g. pm.uptrend.S1.buy_flag.';
-    END IF;
-    IF NOT coalesce(learning._action_category_ok(record_override_application.action_category), false) THEN
-        RAISE EXCEPTION 'action_category % is invalid', coalesce(quote_literal(left(record_override_application.action_category, 60)), 'NULL')
-            USING ERRCODE = '22023', HINT = 'action_category is entry, add, trim or exit.';
-    END IF;
-    IF coalesce(jsonb_typeof(record_override_application.scope), '') <> 'object' THEN
-        RAISE EXCEPTION 'scope must be a JSON object, got %', coalesce(jsonb_typeof(record_override_application.scope), 'NULL')
-            USING ERRCODE = '22023', HINT = 'Pass the scope the result was resolved for.';
+    IF NOT learning._decision_args_ok(record_override_application.pattern_key, record_override_application.action_category,
+                                      record_override_application.scope) THEN
+        PERFORM learning._raise_decision_args(record_override_application.pattern_key,
+                                              record_override_application.action_category, record_override_application.scope);
     END IF;
     IF coalesce(jsonb_typeof(result), '') <> 'object' THEN
         RAISE EXCEPTION 'result must be a JSON object, got %', coalesce(jsonb_typeof(result), 'NULL')

@@ -1,6 +1,6 @@
 -- materialize_overrides (decay, factor merge, atomic generations, rollback) and resolve_overrides.
 \ir ../fixtures.psql
-SELECT plan(47);
+SELECT plan(73);
 
 CREATE FUNCTION pg_temp.lesson(p_pattern text, p_scope jsonb, p_size float, p_strength float, p_confirmed timestamptz,
                                p_exec jsonb DEFAULT '{}', p_halflife int DEFAULT 720, p_factor text DEFAULT NULL, p_n int DEFAULT 100)
@@ -60,7 +60,8 @@ SELECT ok((SELECT abs((res #>> '{levers,position_size_frac}')::float - 0.1 * (1 
 SELECT ok((SELECT abs((res #>> '{levers,A_value}')::float - 0.5 * (1 + 0.1 * 0.5)) < 1e-12 FROM r), 'A *= entry_aggression_mult');
 SELECT ok((SELECT abs((res #>> '{levers,E_value}')::float - 0.5 * (1 - 0.1 * 0.5)) < 1e-12 FROM r), 'E *= exit_aggression_mult');
 SELECT is((SELECT res ->> 'telemetry' FROM r), 'recorded', 'an application is recorded');
-SELECT is((SELECT count(*) FROM override_application)::int, 1, 'one telemetry row');
+SELECT is((SELECT count(*) FROM override_decision_buffer)::int, 1, 'one compact row in the decision buffer');
+SELECT is((SELECT count(*) FROM override_application)::int, 0, 'no full before/after row unless asked for');
 SELECT is(resolve_overrides('pm.o.P', 'entry', :'seed_scope'::jsonb - 'timeframe' || '{"bucket_rank_position": 2}', levers, controls)
     #> '{applied,strength,scope}', '{"bucket": "micro"}'::jsonb, 'ties on dims: higher strength wins') FROM base;
 SELECT is(resolve_overrides('pm.o.P', 'entry', '{"macro_phase": "Recover", "bucket_rank_position": "1", "bucket": "micro"}', levers, controls)
@@ -69,7 +70,7 @@ SELECT is(resolve_overrides('pm.o.P', 'entry', '{"macro_phase": "Dip", "bucket":
     #> '{applied,strength,scope}', '{}'::jsonb, 'the pattern-wide override matches any scope') FROM base;
 SELECT is(resolve_overrides('pm.o.X', 'entry', :'seed_scope', levers, controls),
     jsonb_build_object('levers', levers, 'controls', controls, 'applied', '{"strength": null, "execution": null}'::jsonb,
-                       'generation', (SELECT generation FROM override_current), 'telemetry', 'none'),
+                       'generation', (SELECT generation FROM override_current), 'mode', 'apply', 'telemetry', 'none'),
     'no match: the inputs come back unchanged') FROM base;
 SELECT is(resolve_overrides('pm.o.P', 'exit', :'seed_scope', levers, controls) -> 'levers', levers, 'another category does not match') FROM base;
 SELECT is(resolve_overrides('pm.o.P', 'entry', :'seed_scope', '{"A_value": 0.99, "E_value": 0.5, "position_size_frac": 0.98}', '{}')
@@ -102,6 +103,65 @@ SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) 
 SELECT pg_temp.flag('learning_overrides_enabled_buckets', '["micro", "nano"]');
 SELECT isnt(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'bucket listed: applies') FROM base;
 
+-- issue 14: the candidates come pre-sorted (no sort node), documents stored at publish, telemetry rolled up
+SELECT ok(NOT EXISTS (SELECT 1 FROM runtime_override WHERE strength_doc IS NULL), 'publishing stores the applied documents');
+SELECT is((SELECT jsonb_build_object('s', strength_doc, 'e', execution_doc) FROM runtime_override WHERE generation = (SELECT generation FROM override_current)),
+    (SELECT jsonb_build_object('s', d.strength, 'e', d.execution) FROM runtime_override AS r, _override_docs(r) AS d
+     WHERE r.generation = (SELECT generation FROM override_current)), 'stored documents = learning._override_docs');
+SELECT is(flush_override_decisions(), (SELECT count(*)::int FROM override_decision_buffer), 'the roll-up moves every buffered decision');
+SELECT is((SELECT count(*)::int FROM override_decision_buffer), 0, 'and empties the buffer');
+SELECT is((SELECT sum(decisions)::int FROM override_decision_counts WHERE mode = 'apply' AND source = 'sql'), 9,
+    'every matching call so far is counted (5 of pm.o.P, 4 of pm.o.E; not the 6 that matched nothing or were flagged off)');
+SELECT is((SELECT sum(execution_decisions)::int FROM override_decision_counts WHERE lesson_id = (SELECT max(id) FROM learning_lessons)), 4,
+    'execution levers counted apart (pm.o.E''s four applications)');
+
+-- shadow mode: inputs unchanged, what would have applied under "shadow", recorded with its mode
+SELECT materialize_overrides('2026-06-01');
+SELECT pg_temp.flag('learning_overrides_mode', '"shadow"');
+CREATE TEMP TABLE sh AS SELECT resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) AS res FROM base;
+SELECT is((SELECT res -> 'levers' FROM sh), (SELECT levers FROM base), 'shadow: the levers come back unchanged');
+SELECT is((SELECT res -> 'controls' FROM sh), (SELECT controls FROM base), 'shadow: the controls come back unchanged');
+SELECT is((SELECT res -> 'applied' FROM sh), '{"strength": null, "execution": null}'::jsonb, 'shadow: nothing applied');
+SELECT is((SELECT res #> '{shadow,controls}' FROM sh), (SELECT c FROM e), 'shadow: what would have applied, as apply mode applies it');
+SELECT is((SELECT res ->> 'mode' || ':' || (res ->> 'telemetry') FROM sh), 'shadow:recorded', 'shadow: mode and telemetry');
+SELECT is((SELECT kind::int FROM override_decision_buffer), 3, 'the decision is recorded as shadow (bit 2) with execution levers (bit 1)');
+SELECT is(explain_override('pm.o.E', 'entry', :'seed_scope') ->> 'mode', 'shadow', 'explain_override says the mode');
+SELECT pg_temp.flag('learning_overrides_mode', '"apply"');
+SELECT pg_temp.flag('learning_overrides_mode_by_pattern', '{"pm.o.E": "shadow"}');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) -> 'controls', controls, 'shadow for the pattern listed') FROM base;
+SELECT pg_temp.flag('learning_overrides_mode_by_pattern', '{"pm.o.Other": "shadow"}');
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) ->> 'mode', 'apply', 'apply for the others') FROM base;
+SELECT throws_ok($$SELECT pg_temp.flag('learning_overrides_mode', '"maybe"')$$, '22023', NULL, 'mode is apply or shadow');
+SELECT throws_like($$SELECT pg_temp.flag('learning_overrides_mode_by_pattern', '{"not a key": "shadow"}')$$,
+    '%learning_overrides_mode_by_pattern%', 'per-pattern modes need pattern keys; the error names the field');
+-- out-of-sample scoring tells shadow decisions apart: one shadow decision, one applied (the last call), then score
+SELECT pg_temp.flag('learning_overrides_mode_by_pattern', '{}');
+SELECT is(score_overrides((SELECT generation FROM override_current), '2026-06-01', '2026-06-08'), 1, 'score_overrides scores the generation');
+SELECT is((SELECT shadow_decisions::text || '/' || applied_decisions FROM override_score), '2/1',
+    'with the decisions its telemetry recorded (2 shadow, 1 applied)');
+SELECT is((SELECT mode FROM v_override_effectiveness WHERE level = 'override'), 'mixed', 'v_override_effectiveness: mixed');
+SELECT materialize_overrides('2026-06-01');
+SELECT pg_temp.flag('learning_overrides_mode', '"shadow"');
+SELECT resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) FROM base;
+SELECT score_overrides((SELECT generation FROM override_current), '2026-06-01', '2026-06-08');
+SELECT is((SELECT array_agg(level || ':' || mode ORDER BY level, mode) FROM v_override_effectiveness WHERE level <> 'total'),
+    ARRAY['mode:mixed', 'mode:shadow', 'override:mixed', 'override:shadow'], 'a shadow-only generation is scored as shadow');
+SELECT pg_temp.flag('learning_overrides_mode', '"apply"');
+-- full rows on request; a read-only transaction writes nothing
+SELECT pg_temp.flag('learning_overrides_telemetry_full', 'true');
+SELECT resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) FROM base;
+SELECT is((SELECT count(*)::int FROM override_application WHERE source = 'primary')::text || '/' || (SELECT count(*) FROM override_decision_buffer),
+    '1/0', 'telemetry_full: the before/after row instead of the compact one');
+SELECT pg_temp.flag('learning_overrides_telemetry_full', 'false');
+SAVEPOINT ro;
+SET LOCAL transaction_read_only = on;
+SELECT is(resolve_overrides('pm.o.E', 'entry', :'seed_scope', levers, controls) ->> 'telemetry', 'read_only', 'read-only: answered, nothing written') FROM base;
+ROLLBACK TO SAVEPOINT ro;
+-- bad arguments: the shared decision-time check (explain_override checks the pattern key too now)
+SELECT throws_ok($$SELECT explain_override('bad', 'entry', '{}')$$, '22023', NULL, 'explain_override: malformed pattern key -> 22023');
+SELECT throws_like($$SELECT record_override_application('pm.a', 'hold', '{}', '{}')$$, '%action_category%',
+    'record_override_application names the bad category');
+
 -- latent factors: lessons of one factor with the same scope share one evidence-weighted lever set
 DELETE FROM learning_lessons;
 SELECT pg_temp.lesson('pm.o.T1', '{}', 1.2, 1.0, '2026-06-01', '{}', 720, 'lf_1', 300);
@@ -129,7 +189,7 @@ SELECT throws_ok($$SELECT run_job('nope')$$, '22023', NULL, 'unknown job');
 SELECT is(run_learning_cycle('2026-06-02') ->> 'ok', 'true', 'a cycle on little data runs all jobs ok');
 SELECT is((SELECT array_agg(job ORDER BY id) FROM job_runs WHERE status = 'ok'),
     ARRAY['aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors', 'build_lessons',
-          'estimate_half_lives', 'materialize_overrides'], 'in dependency order');
+          'estimate_half_lives', 'materialize_overrides', 'evaluate_alerts', 'fold_in_closes'], 'in dependency order');
 
 SELECT * FROM finish();
 ROLLBACK;
