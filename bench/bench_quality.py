@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scratch import drop_database, scratch_database  # noqa: E402
 
 from pglearn import Client, quality  # noqa: E402
+from pglearn.progress import StepBar  # noqa: E402
 from pglearn.replay import parse_step, replay  # noqa: E402
 from pglearn.synthetic import generate, pattern_names  # noqa: E402
 
@@ -87,9 +88,11 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict:
         timings["generate"] = round(time.perf_counter() - t, 1)
         log(f"   generated {info['trades']} trades, {info['actions']} actions in {timings['generate']} s")
 
+        steps = StepBar(f"   seed {seed} replay")
+
         def on_step(done: int, total: int, result: dict) -> None:
-            log(f"   seed {seed} step {done}/{total} as_of {result['as_of'][:10]} {result['seconds']} s"
-                + ("" if result["ok"] else " FAILED JOB"))
+            steps.update(done, total, f"as_of {result['as_of'][:10]} {result['seconds']} s"
+                         + ("" if result["ok"] else " FAILED JOB"))
 
         t = time.perf_counter()
         with Client(dsn) as client:

@@ -25,6 +25,7 @@ import psycopg
 
 from .bulk import copy_rows
 from .errors import PglearnError
+from .progress import bar
 
 ACTION_FIELDS = {"position_id": str, "ts": str, "pattern_key": str, "action_type": str, "scope": dict, "controls": dict}
 TRADE_FIELDS = {"position_id": str, "closed_at": str, "rr": (int, float)}
@@ -60,7 +61,7 @@ def _non_finite(value: object) -> bool:
 def _records(path: Path, fields: dict):
     """(line number, record) per non-blank line; ImportLineError on bad encoding or JSON or a missing/mistyped field."""
     with path.open("rb") as fh:
-        for no, raw in enumerate(fh, start=1):
+        for no, raw in enumerate(bar(fh, desc=f"import {path.name}", unit=" lines"), start=1):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -8,10 +8,9 @@ scores the previous step's overrides on the trades closed since (out of sample),
 from __future__ import annotations
 
 import re
-import sys
 import time
 from datetime import datetime, timedelta
-from typing import Callable, TextIO
+from typing import Callable
 
 from .client import Client
 
@@ -38,22 +37,6 @@ def step_times(start: datetime, end: datetime, step: timedelta) -> list[datetime
         times.pop()
     times.append(end)
     return times
-
-
-class Progress:
-    """A one-line text progress bar on a terminal stream (plain lines when it is not a terminal)."""
-
-    def __init__(self, total: int, stream: TextIO = sys.stderr, width: int = 30):
-        self.total, self.stream, self.width = total, stream, width
-        self.tty = stream.isatty()
-
-    def update(self, done: int, label: str) -> None:
-        filled = int(self.width * done / max(self.total, 1))
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} {label}"
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        if self.tty and done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 def history_span(client: Client) -> tuple[datetime, datetime]:

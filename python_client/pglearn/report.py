@@ -1,16 +1,17 @@
 """pglearn report: what the stack learned, next to what was planted (docs/demo.md, "Report").
 
 collect(conn) reads everything from the database (synthetic_run, the latest replay_run, lessons, overrides,
-scores, health), so a report can be rebuilt at any time; its resolve_overrides calls record telemetry in the
-caller's transaction; render_text() prints it, render_html() writes a
-self-contained HTML page whose plots are inline SVG (viewable offline, no plotting library needed).
+scores, health, and the dashboard's pages), so a report can be rebuilt at any time; its resolve_overrides calls
+record telemetry in the caller's transaction; render_text() prints it, render_html() writes a snapshot of the
+dashboard (pglearn.dashboard: the same pages, templates and Plotly charts) as one self-contained HTML file: the
+summary tables first, then health and alerts, overrides, lessons, a page per lesson shown, jobs and the latent
+factors. Plotly's JavaScript is inlined, so the file opens offline.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import math
+import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +20,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from . import quality
+from . import dashboard, quality
 
 LEVERS = ("size_mult", "entry_aggression_mult", "exit_aggression_mult")
 BASE_LEVERS = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}
@@ -101,30 +102,21 @@ def collect(conn: psycopg.Connection) -> dict:
                           "scope": scope, "before": {"levers": BASE_LEVERS, "controls": PLAN_CONTROLS},
                           "after": {"levers": doc["levers"], "controls": doc["controls"]},
                           "applied_lesson": (doc["applied"]["strength"] or {}).get("lesson_id")})
+    if calls:  # issue 14: their telemetry into the hourly counters now, not at pg_cron's next minute
+        conn.execute("SELECT learning.flush_override_decisions()")
 
     job_ms: dict[str, float] = {}
     for s in steps:
         for job in s["cycle"]["jobs"]:
             job_ms[job["job"]] = job_ms.get(job["job"], 0.0) + float(job["ms"] or 0)
-    trajectories: dict[int, list] = {}
-    if run:
-        for r in _rows(conn, "SELECT s.lesson_id, st.as_of, s.effect FROM learning.lesson_snapshot AS s"
-                             " JOIN learning.replay_step AS st USING (run_id, step_no) WHERE s.run_id = %s"
-                             " ORDER BY s.lesson_id, st.as_of", (run[0]["run_id"],)):
-            trajectories.setdefault(r["lesson_id"], []).append((r["as_of"], r["effect"]))
-    decays = []
-    # tunables.half_life_max_hours: what a non-decaying edge is fitted to
-    half_life_cap = conn.execute("SELECT (learning.pm_config() #>> '{tunables,half_life_max_hours}')::float").fetchone()[0]
-    fading_ids = [c["lesson"]["id"] for c in checks if c["lesson"] and "half_life_truth_hours" in c["measured"]]
-    decaying = [les for les in lessons if les["id"] in fading_ids] + sorted(
-        (les for les in lessons if les["decay_halflife_hours"] < half_life_cap and les["id"] not in fading_ids),
-        key=lambda les: les["decay_halflife_hours"])
-    for les in decaying[:6]:  # the fading effect's lesson first, then the shortest half-lives
-        pts = _rows(conn, "SELECT ts, edge_raw FROM learning.learning_edge_history WHERE pattern_key = %s AND action_category = %s"
-                          " AND scope_signature = %s ORDER BY ts", (les["pattern_key"], les["action_category"],
-                                                                     les["scope_values_hash"]))
-        decays.append({"lesson": les, "points": [(p["ts"], p["edge_raw"]) for p in pts]})
-    linkage = _rows(conn, "SELECT pattern_keys, linkage, cut_distance FROM learning.latent_factor_linkage")
+    # the dashboard's pages, for the HTML snapshot: a lesson page for each planted effect's lesson, the strongest
+    # unplanted ones and the lessons behind the overrides in force
+    pages = {"health": dashboard.health_data(conn), "overrides": dashboard.overrides_data(conn),
+             "lessons": dashboard.lessons_data(conn, limit=1000), "jobs": dashboard.jobs_data(conn),
+             "factors": dashboard.factors_data(conn)}
+    shown = [c["lesson"]["id"] for c in checks if c["lesson"]] + [les["id"] for les in unplanted[:3]] + [
+        o["lesson_id"] for o in pages["overrides"]["overrides"][:20]]
+    pages["lesson_pages"] = [d for d in (dashboard.lesson_data(conn, lid) for lid in dict.fromkeys(shown)) if d]
     return {
         "synthetic": synth[0] if synth else None,
         "replay": run[0] if run else None,
@@ -141,9 +133,7 @@ def collect(conn: psycopg.Connection) -> dict:
         "effectiveness": _rows(conn, "SELECT * FROM learning.v_override_effectiveness"
                                      " ORDER BY level DESC, trades_matched DESC NULLS LAST LIMIT 11"),
         "health": _rows(conn, "SELECT check_name, ok, detail FROM learning.v_health"),
-        "trajectories": trajectories,
-        "decays": decays,
-        "linkage": linkage[0] if linkage else None,
+        "pages": pages,
         "collect_seconds": round(time.perf_counter() - t0, 2),
     }
 
@@ -236,136 +226,93 @@ def render_text(rep: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-# ---- inline SVG -----------------------------------------------------------------------------------------
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#999999")
+# ---- the HTML snapshot of the dashboard ---------------------------------------------------------------------
+_SUMMARY = dashboard.environment({**dashboard.TEMPLATES, "summary": """{% import 'macros' as m %}
+<h1 id="title-summary">pglearn report</h1>
+<p class="muted">Written {{ written }}: a snapshot of <code>pglearn dashboard</code>'s pages (live: run it against the same
+database).</p>
+<table id="run"><tr><th>what</th><th>detail</th></tr>
+{% if rep.synthetic %}<tr><td>synthetic market</td><td>seed {{ rep.synthetic.seed }}, {{ rep.synthetic.trades }} trades,
+{{ rep.synthetic.weeks }} weeks, {{ rep.synthetic.patterns }} patterns</td></tr>{% endif %}
+{% if rep.replay %}<tr><td>replay run {{ rep.replay.run_id }}</td><td>{{ rep.replay.replay_from }} .. {{ rep.replay.replay_to }}
+step {{ rep.replay.step }}, {{ rep.steps | length }} steps, status {{ rep.replay.status }}</td></tr>{% endif %}</table>
+<h2>Quality {{ 'against the planted truth' if rep.synthetic else '(an imported history: no planted truth)' }}</h2>
+<table id="quality"><tr><th>figure</th><th>value</th></tr>{% for label, value in quality_rows %}
+<tr><td>{{ label }}</td><td>{{ value }}</td></tr>{% endfor %}</table>
+{% if rep.planted %}<h2>Planted effects vs what was learned (at the exact planted scope)</h2>
+<table id="planted"><tr><th>verdict</th><th>effect</th><th>pattern</th><th>lever</th><th>planted scope</th><th>lesson</th><th>status</th>
+<th>scope learned</th><th>size</th><th>entry</th><th>delay</th><th>strength</th><th>half-life h</th><th>factor</th></tr>
+{% for c in rep.planted %}{% set l = c.lesson %}<tr><td class="{{ 'ok' if c.learned else 'bad' }}">{{ 'LEARNED' if c.learned else 'missed' }}</td>
+<td>{{ c.key }}</td><td>{{ c.pattern_key }}</td><td>{{ c.expect.lever or '' }} {{ c.expect.direction or '' }}</td><td>{{ m.js(c.planted_scope) }}</td>
+{% if l %}<td>{{ m.lesson_link(site, l.id) }}</td><td>{{ l.status }}</td><td>{{ 'exact' if c.exact else m.js(l.scope_values) }}</td>
+<td class="num">{{ m.num(lever(l.effect, 'size_mult')) }}</td><td class="num">{{ m.num(lever(l.effect, 'entry_aggression_mult')) }}</td>
+<td class="num">{{ lever(l.effect, 'entry_delay_bars') if lever(l.effect, 'entry_delay_bars') is not none else '' }}</td>
+<td class="num">{{ m.num(l.lesson_strength) }}</td><td class="num">{{ l.decay_halflife_hours }}{% if c.measured.half_life_truth_hours %}
+(truth {{ c.measured.half_life_truth_hours }}){% endif %}</td><td>{{ l.latent_factor_id or '' }}{% if c.same_factor is defined %}
+({{ 'same' if c.same_factor else 'not the same' }} as {{ c.expect.same_factor_as }}){% endif %}</td>
+{% else %}<td colspan="9" class="muted">no lesson of this pattern</td>{% endif %}</tr>{% endfor %}</table>{% endif %}
+<h2>Active lessons that are not a planted effect at its exact scope: {{ rep.unplanted | length }}</h2>
+<table id="unplanted"><tr><th>lesson</th><th>pattern</th><th>category</th><th>scope</th><th>n</th><th>edge_raw</th><th>size</th></tr>
+{% for l in rep.unplanted[:10] %}<tr><td>{{ m.lesson_link(site, l.id) }}</td><td>{{ l.pattern_key }}</td><td>{{ l.action_category }}</td>
+<td>{{ m.js(l.scope_values) }}</td><td class="num">{{ l.n }}</td><td class="num">{{ m.num(l.edge_raw) }}</td>
+<td class="num">{{ m.num(lever(l.effect, 'size_mult')) }}</td></tr>{% endfor %}</table>
+{% if rep.calls %}<h2>resolve_overrides before / after</h2>
+<table id="calls"><tr><th>pattern</th><th>scope</th><th>lesson applied</th><th>changed</th></tr>
+{% for c in rep.calls %}<tr><td>{{ c.pattern_key }}</td><td>{{ 'the planted scope' if c.planted_scope_matches else 'another scope' }}</td>
+<td>{{ m.lesson_link(site, c.applied_lesson) if c.applied_lesson else '' }}</td><td>{{ changed(c) or 'unchanged' }}</td></tr>{% endfor %}</table>{% endif %}
+<h2>Time per stage</h2>
+<table id="timing"><tr><th>stage</th><th>seconds</th></tr>{% for stage, secs in timing %}<tr><td>{{ stage }}</td>
+<td class="num">{{ secs }}</td></tr>{% endfor %}</table>
+"""})
 
 
-def _svg_lines(series: list[tuple[str, list[tuple[float, float]]]], title: str, y_range: tuple[float, float] | None = None,
-               scatter: set[str] = frozenset(), w: int = 420, h: int = 220) -> str:
-    pts = [p for _, s in series for p in s]
-    if not pts:
-        return ""
-    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-    y0, y1 = y_range or (min(p[1] for p in pts), max(p[1] for p in pts))
-    pad = max((y1 - y0) * 0.1, 0.005)
-    y0, y1 = y0 - pad, y1 + pad
-    x1 = x1 if x1 > x0 else x0 + 1
-    ml, mr, mt, mb = 44, 10, 22, 24
-
-    def sx(x: float) -> float:
-        return ml + (x - x0) / (x1 - x0) * (w - ml - mr)
-
-    def sy(y: float) -> float:
-        return h - mb - (y - y0) / (y1 - y0) * (h - mt - mb)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="plot">',
-             f'<text x="{ml}" y="14" font-size="12">{html.escape(title)}</text>',
-             f'<line x1="{ml}" y1="{h - mb}" x2="{w - mr}" y2="{h - mb}" stroke="#999"/>',
-             f'<line x1="{ml}" y1="{mt}" x2="{ml}" y2="{h - mb}" stroke="#999"/>']
-    for v in (y0, (y0 + y1) / 2, y1):
-        parts.append(f'<text x="2" y="{sy(v) + 4:.1f}" font-size="10">{v:.3f}</text>')
-    for v, anchor in ((x0, "start"), (x1, "end")):  # x is days since the epoch: label the first and last date
-        day = datetime.fromtimestamp(v * 86400.0, tz=timezone.utc)
-        parts.append(f'<text x="{sx(v):.1f}" y="{h - 8}" font-size="10" text-anchor="{anchor}">{day:%Y-%m-%d}</text>')
-    for i, (label, s) in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
-        if label in scatter:
-            parts += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}"/>' for x, y in s]
-        elif s:
-            d = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in s)
-            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{d}"/>')
-        parts.append(f'<text x="{w - mr - 150}" y="{mt + 12 * (i + 1)}" font-size="10" fill="{color}">{html.escape(label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+def _quality_rows(rep: dict) -> list[tuple[str, str]]:
+    """pglearn.quality's headline lines (the text report's top) as (figure, value) rows."""
+    q = rep["quality"]
+    if not rep["synthetic"]:
+        return [("active lessons", str(q["active"])),
+                ("OOS signed excess R/trade of all applied overrides", f"{quality.num(q['oos_per_trade'])} ({q['oos_trades']} trades)")]
+    rows = []
+    for line in quality.summary_lines(q):
+        # "label   value", else the value starts at the first word with a digit
+        m = re.match(r"(.+?\S)\s{2,}(.+)", line) or re.match(r"(.*?)\s+(\S*\d.*)$", line)
+        rows.append((m.group(1), m.group(2)) if m else (line, ""))
+    return rows
 
 
-def _svg_dendrogram(keys: list[str], linkage: list, cut: float, w: int = 640) -> str:
-    """A dendrogram of scipy linkage rows [i, j, distance, size]; leaves are the pattern keys."""
-    n = len(keys)
-    if n < 2 or not linkage:
-        return ""
-    h = 40 + 18 * n
-    order: list[int] = []
-    stack = [2 * n - 2]  # depth-first, left child first: the leaf order of the drawing
-    while stack:
-        node = stack.pop()
-        if node < n:
-            order.append(node)
-        else:
-            a, b = linkage[node - n][:2]
-            stack += [int(b), int(a)]
-    ypos = {leaf: 30 + 18 * i for i, leaf in enumerate(order)}
-    dmax = max(row[2] for row in linkage) or 1.0
-    left, right = 230, w - 20
-
-    def sx(d: float) -> float:
-        return left + d / dmax * (right - left)
-
-    xpos = {i: left for i in range(n)}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="plot">',
-             '<text x="4" y="14" font-size="12">Latent factors: average linkage on 1 - phi (dashed: the cut)</text>']
-    for i, k in enumerate(keys):
-        parts.append(f'<text x="4" y="{ypos[i] + 4}" font-size="10">{html.escape(k)}</text>')
-    for m, (a, b, d, _) in enumerate(linkage):
-        a, b, node = int(a), int(b), n + m
-        x = sx(d)
-        parts.append(f'<polyline fill="none" stroke="#1f77b4" points="{xpos[a]:.1f},{ypos[a]} {x:.1f},{ypos[a]} '
-                     f'{x:.1f},{ypos[b]} {xpos[b]:.1f},{ypos[b]}"/>')
-        xpos[node], ypos[node] = x, (ypos[a] + ypos[b]) / 2
-    if cut <= dmax:
-        parts.append(f'<line x1="{sx(cut):.1f}" y1="20" x2="{sx(cut):.1f}" y2="{h - 5}" stroke="#d62728" stroke-dasharray="4"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+def _changed(call: dict) -> str:
+    b, a = call["before"], call["after"]
+    return ", ".join(f"{k} {_fmt(b[part].get(k))} -> {_fmt(v)}" for part in ("levers", "controls") for k, v in a[part].items()
+                     if _fmt(v) != _fmt(b[part].get(k)))
 
 
-def _ts(t: datetime) -> float:
-    return t.timestamp() / 86400.0
+def _timing(rep: dict) -> list[tuple[str, str]]:
+    rows = []
+    if rep["synthetic"]:
+        rows.append(("generate", f"{rep['synthetic']['seconds']:.1f}"))
+    rows.append(("quality.measure", str(rep["quality"]["seconds"])))
+    if rep["steps"]:
+        secs = [st["seconds"] for st in rep["steps"]]
+        rows.append((f"replay ({len(secs)} steps, mean {sum(secs) / len(secs):.2f}, max {max(secs):.2f})", f"{sum(secs):.1f}"))
+        rows += [(f"  job {k}", str(v)) for k, v in rep["job_seconds"].items()]
+    rows.append(("report", str(rep["collect_seconds"])))
+    return rows
 
 
-def render_html(rep: dict, text: str) -> str:
-    """The offline HTML report: the text report, lever trajectories, edge decay fits, the dendrogram."""
-    show = {c["lesson"]["id"] for c in rep["planted"] if c["lesson"]}
-    show |= {les["id"] for les in rep["unplanted"][:3]}
-    by_id = {les["id"]: les for les in rep["lessons"]}
-    traj = []
-    for lid in sorted(show):
-        snaps = rep["trajectories"].get(lid, [])
-        if not snaps or lid not in by_id:
-            continue
-        series = [(k, [(_ts(t), _lever(e, k)) for t, e in snaps if _lever(e, k) is not None]) for k in LEVERS]
-        delays = [(_ts(t), 1 + 0.06 * _lever(e, "entry_delay_bars")) for t, e in snaps if _lever(e, "entry_delay_bars")]
-        if delays:
-            series.append(("1 + 0.06 * entry_delay_bars", delays))
-        les = by_id[lid]
-        series.append(("neutral 1.0", [(series[0][1][0][0], 1.0), (series[0][1][-1][0], 1.0)] if series[0][1] else []))
-        traj.append(_svg_lines(series, f"lesson {lid} {les['pattern_key']} {json.dumps(les['scope_values'])}"))
-    decay = []
-    for d in rep["decays"]:
-        pts = [(_ts(t), y) for t, y in d["points"]]
-        if len(pts) < 2:
-            continue
-        hl = d["lesson"]["decay_halflife_hours"] / 24.0
-        lam = math.log(2) / hl
-        t0 = pts[0][0]
-        e = [math.exp(-lam * (x - t0)) for x, _ in pts]
-        a = sum(y * ei for (_, y), ei in zip(pts, e)) / max(sum(ei * ei for ei in e), 1e-12)
-        curve = [(x, a * math.exp(-lam * (x - t0))) for x in (t0 + i * (pts[-1][0] - t0) / 40 for i in range(41))]
-        les = d["lesson"]
-        decay.append(_svg_lines([("edge_raw history", pts), (f"fit: half-life {les['decay_halflife_hours']} h", curve)],
-                                f"lesson {les['id']} {les['pattern_key']} {json.dumps(les['scope_values'])}",
-                                scatter={"edge_raw history"}))
-    lk = rep["linkage"]
-    dendro = _svg_dendrogram(lk["pattern_keys"], lk["linkage"], lk["cut_distance"]) if lk else ""
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>pglearn report</title>"
-        "<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em;font-size:12px}"
-        ".plot{margin:4px;border:1px solid #eee}</style></head><body><h1>pglearn report</h1>"
-        f"<pre>{html.escape(text)}</pre>"
-        f"<h2>Lever trajectories per lesson</h2><div id='trajectories'>{''.join(traj) or '<p>no lessons yet</p>'}</div>"
-        f"<h2>Edge decay fits (v5.2)</h2><div id='decay'>{''.join(decay) or '<p>no fitted half-life yet</p>'}</div>"
-        f"<h2>Latent factors (v5.3)</h2><div id='dendrogram'>{dendro or '<p>fewer than two patterns</p>'}</div>"
-        "</body></html>"
-    )
+def render_html(rep: dict) -> str:
+    """The offline HTML report: the summary tables, then the dashboard's pages (one file, Plotly inlined)."""
+    pages = rep["pages"]
+    site = dashboard.Site(live=False, lessons_included={d["lesson"]["id"] for d in pages["lesson_pages"]},
+                          note="offline snapshot (pglearn report)")
+    written = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [f'<section class="page" id="page-summary">{_SUMMARY.get_template("summary").render(rep=rep, site=site, written=written, quality_rows=_quality_rows(rep), changed=_changed, timing=_timing(rep))}</section>']
+    for name, _ in dashboard.PAGES:
+        parts.append(f'<section class="page" id="page-{name}">{dashboard.render_page(name, pages[name], site)}</section>')
+        if name == "lessons":
+            parts += [f'<section class="page" id="lesson-{d["lesson"]["id"]}">{dashboard.render_page("lesson", d, site)}</section>'
+                      for d in pages["lesson_pages"]]
+    return dashboard.render_layout("report", "", "".join(parts), site, head=f"<script>{dashboard.plotly_js()}</script>",
+                                   pages=(("summary", "Summary"), *dashboard.PAGES))
 
 
 def write_report(conn: psycopg.Connection, out_dir: Path) -> tuple[str, Path]:
@@ -374,5 +321,5 @@ def write_report(conn: psycopg.Connection, out_dir: Path) -> tuple[str, Path]:
     text = render_text(rep)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.html"
-    path.write_text(render_html(rep, text), encoding="utf-8")
+    path.write_text(render_html(rep), encoding="utf-8")
     return text, path

@@ -70,10 +70,18 @@ def test_replay_learns_the_planted_effects(client, conn, tmp_path):
     assert text.index("== Quality against the planted truth") < text.index("== Planted effects")
     assert "recall at exact scope" in text and "FDR (active lessons)" in text and "OOS signed excess" in text
     assert "LEARNED pm.uptrend.S1.buy_flag" in text and "== Time per stage" in text
-    page = render_html(rep, text)
-    for section in ("trajectories", "decay", "dendrogram"):
-        block = page.split(f"id='{section}'>", 1)[1].split("</div>", 1)[0]
-        assert block.startswith("<svg"), f"{section} has a plot"
+    # the HTML report is a snapshot of the dashboard: summary tables first, then its pages, Plotly charts inlined
+    page = render_html(rep)
+    assert "<pre>" not in page and page.index('id="page-summary"') < page.index('id="page-health"')
+    assert page.index('id="quality"') < page.index('id="planted"') < page.index('id="page-health"')
+    for section in ("health", "overrides", "lessons", "jobs", "factors"):
+        assert f'id="page-{section}"' in page, section
+    fading = next(c["lesson"]["id"] for c in rep["planted"] if c["key"] == "fading")
+    lesson_page = page.split(f'id="lesson-{fading}"', 1)[1].split("</section>", 1)[0]
+    for chart in ("edge", "trajectory", "trades"):  # the fading lesson's edge history and fit, levers, trades
+        assert f'id="chart-{chart}-{fading}"' in lesson_page and "Plotly.newPlot" in lesson_page, chart
+    assert 'id="chart-dendrogram"' in page and 'id="chart-oos"' in page
+    assert page.count("plotly.js v") == 1, "Plotly inlined once"
     assert info["planted"]["twin_b"] in page
 
 

@@ -16,7 +16,9 @@ AS $$
             (SELECT count(*) FROM learning.pattern_scope_stats) AS stats,
             (SELECT count(*) FROM learning.learning_lessons WHERE status = 'active') AS lessons,
             (SELECT count(*) FROM learning.runtime_override AS r JOIN learning.override_current AS c USING (generation)) AS overrides,
-            (SELECT count(*) FROM learning.override_application) AS applications
+            (SELECT count(*) FROM learning.override_application)  -- issue 14: plus the telemetry counters
+                + (SELECT coalesce(sum(d.decisions), 0) FROM learning.override_decision_counts AS d)
+                + learning._buffered_override_decisions() AS applications
     )
     SELECT 'tables_populated', actions > 0 AND trades > 0 AND stats > 0 AND lessons > 0 AND overrides > 0,
            format('actions %s, trades %s, stats %s, active lessons %s, current overrides %s', actions, trades, stats, lessons, overrides)
@@ -31,7 +33,7 @@ AS $$
     SELECT 'stats_valid', count(*) > 0 AND count(*) FILTER (WHERE NOT s.stats ?& ARRAY['n', 'avg_rr', 'variance', 'edge_raw']) = 0,
            format('%s rows, %s missing n/avg_rr/variance/edge_raw', count(*),
                   count(*) FILTER (WHERE NOT s.stats ?& ARRAY['n', 'avg_rr', 'variance', 'edge_raw']))
-    FROM learning.pattern_scope_stats AS s
+    FROM learning.v_pattern_scope_stats AS s
     UNION ALL
     SELECT 'stats_subset_sizes', ARRAY[0, 1, 2, 3, 4] <@ array_agg(DISTINCT bit_count(s.scope_mask::int::bit(16))::int),
            'subset sizes present: ' || coalesce(array_to_string(array_agg(DISTINCT bit_count(s.scope_mask::int::bit(16))::int), ','), 'none')
@@ -52,7 +54,9 @@ AS $$
     UNION ALL
     SELECT 'runtime_applying', c.applications > 0,
            format('%s override applications recorded, %s in the last 24 h', c.applications,
-                  (SELECT count(*) FROM learning.override_application WHERE applied_at > now() - interval '24 hours'))
+                  (SELECT count(*) FROM learning.override_application WHERE applied_at > now() - interval '24 hours')
+                  + (SELECT coalesce(sum(d.decisions), 0) FROM learning.override_decision_counts AS d
+                     WHERE d.hour > now() - interval '25 hours') + learning._buffered_override_decisions())
     FROM counts AS c
     UNION ALL
     SELECT 'no_failed_jobs', count(*) FILTER (WHERE j.status IN ('failed', 'interrupted')) = 0,
@@ -72,6 +76,13 @@ AS $$
     SELECT 'levers_within_bounds', count(*) FILTER (WHERE NOT learning.effect_within_bounds(l.effect)) = 0,
            format('%s lessons checked against roadmap 5.1 bounds', count(*))
     FROM learning.learning_lessons AS l
+    UNION ALL
+    -- issue 15: the open alerts (learning.evaluate_alerts); info alerts do not make it fail
+    SELECT 'no_open_alerts', count(*) FILTER (WHERE a.severity IN ('critical', 'warning')) = 0,
+           format('%s open alerts: %s critical, %s warning, %s info (learning.v_alerts)', count(*),
+                  count(*) FILTER (WHERE a.severity = 'critical'), count(*) FILTER (WHERE a.severity = 'warning'),
+                  count(*) FILTER (WHERE a.severity = 'info'))
+    FROM learning.alerts AS a WHERE a.resolved_at IS NULL
 $$;
 COMMENT ON FUNCTION learning.validate() IS 'Health checks: one row per roadmap section-7 success criterion (check_name, ok, detail).';
 REVOKE ALL ON FUNCTION learning.validate() FROM public;
