@@ -12,10 +12,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PGLEARN := $(VENV)/bin/pglearn
 DEB_PACKAGES := postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-plpython3-15 \
-	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl
+	python3-numpy python3-scipy libtap-parser-sourcehandler-pgtap-perl postgresql-15-plproxy \
+	chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps debs venv db db-stop demo test lint bench bench-quality clean
+.PHONY: help deps debs venv db db-stop replica demo test lint bench bench-quality bench-scaleout clean
 
 # demo size (make demo DEMO_TRADES=1000000 DEMO_WEEKS=52 works too, slowly: docs/operations.md, "Scaling")
 DEMO_TRADES ?= 4000
@@ -28,6 +29,7 @@ help:
 	@echo "make demo     the main job: synthetic market -> walk-forward replay -> report (out/report.html)"
 	@echo "make db       start the embedded Postgres (or use DATABASE_URL), migrate, print the DSN"
 	@echo "make db-stop  stop the embedded Postgres"
+	@echo "make replica  start a streaming hot standby of it (127.0.0.1:54331), print its DSN"
 	@echo "make test     lint + pgTAP + pytest on a freshly migrated test database"
 	@echo "make bench    aggregation and resolve_overrides benchmarks (TRADES=100000)"
 	@echo "make bench-quality  what the stack learns out of sample: recall, FDR, OOS excess on planted markets (3 seeds)"
@@ -68,10 +70,17 @@ demo: deps
 	$(PGLEARN) --dsn "$$demo" replay --step $(DEMO_STEP) >/dev/null; \
 	echo "== report" >&2; \
 	$(PGLEARN) --dsn "$$demo" report --out out; \
-	echo "explore: psql $$demo  (learning.v_health, learning.v_override_effectiveness, pglearn explain ...)" >&2
+	echo "explore: psql $$demo  (learning.v_health, learning.v_alerts, learning.v_override_effectiveness, pglearn explain ...)" >&2; \
+	echo "dashboard: $(PGLEARN) --dsn '$$demo' dashboard   (then open http://127.0.0.1:8050/)"; \
+	echo "report: $(CURDIR)/out/report.html (offline snapshot of the dashboard)"
 
 db-stop:
 	@db/cluster.sh stop dev
+
+# issue 16: a streaming hot standby of the dev cluster on 127.0.0.1:54331 (db/replica.sh; docs/operations.md,
+# "Scaling out"); prints its DSN. db/replica.sh stop|destroy|promote dev to stop it, remove it, or fail over.
+replica: db
+	@db/replica.sh start dev
 
 test: deps
 	@set -e; dsn=$$(PGLEARN_FRESH=1 db/cluster.sh start test); \
@@ -92,6 +101,10 @@ bench: db
 	@set -e; dsn=$$(db/cluster.sh dsn dev); \
 	$(PY) bench/bench_aggregate.py --dsn "$$dsn" --trades $(TRADES); \
 	$(PY) bench/bench_resolve.py --dsn "$${dsn%/*}/pglearn_bench"
+
+# Scale-out benchmark (issue 16): log/close/resolve and one cycle, one node vs a PL/Proxy router with 2 shards.
+bench-scaleout: db
+	@set -e; dsn=$$(db/cluster.sh dsn dev); $(PY) bench/bench_scaleout.py --dsn "$$dsn"
 
 # Quality benchmark (issue 10): planted-effect markets, weekly walk-forward, 3 seeds (~15 min a seed here).
 bench-quality: db

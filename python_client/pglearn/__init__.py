@@ -1,5 +1,6 @@
 """pglearn: thin client for the Postgres-native v5 learning stack (schema `learning`)."""
 
+from .cache import OverrideCache
 from .client import Client, Resolution
 from .errors import (
     DuplicateTrade,
@@ -14,6 +15,7 @@ from .errors import (
 __all__ = [
     "Client",
     "Resolution",
+    "OverrideCache",
     "PglearnError",
     "InvalidValue",
     "DuplicateTrade",

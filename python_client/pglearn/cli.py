@@ -1,5 +1,5 @@
-"""The pglearn command line: migrate, rollback, status, run-cycle, health, export-config, and the main job's
-generate, replay, import, report, explain (docs/demo.md).
+"""The pglearn command line: migrate, rollback, status, run-cycle, health, alerts, dashboard, export-config, and the
+main job's generate, replay, import, report, explain (docs/demo.md).
 
 The DSN comes from --dsn, else $DATABASE_URL, else $PGLEARN_DSN.
 
@@ -114,6 +114,28 @@ def cmd_health(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_alerts(args: argparse.Namespace) -> None:
+    with Client(_dsn(args)) as client:
+        rows = client.alerts(include_resolved=args.all)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    elif not rows:
+        print("no open alert")
+    for a in rows if not args.json else []:
+        state = "open" if a["open"] else f"resolved {a['resolved_at']:%Y-%m-%d %H:%M}"
+        print(f"{a['severity']:<8} {a['kind']:<22} {a['subject']}: {a['detail']} (since {a['first_seen']:%Y-%m-%d %H:%M}, {state})")
+    if any(a["open"] and a["severity"] in ("critical", "warning") for a in rows):
+        sys.exit(1)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> None:
+    from .dashboard import serve
+
+    print(f"pglearn dashboard: http://{args.host}:{args.port}/ (read-only, as pglearn_reader; Ctrl-C stops it)",
+          file=sys.stderr, flush=True)
+    serve(_dsn(args), host=args.host, port=args.port)
+
+
 def cmd_export_config(args: argparse.Namespace) -> None:
     with Client(_dsn(args)) as client:
         print(json.dumps(client.export_config(), indent=2))
@@ -135,19 +157,18 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> None:
-    from .replay import Progress, parse_step, replay
+    from .progress import StepBar
+    from .replay import parse_step, replay
 
     try:
         step, start, end = parse_step(args.step), _when(args.from_), _when(args.to)
     except (ValueError, argparse.ArgumentTypeError) as exc:
         sys.exit(f"pglearn replay: {_one_line(exc)}")
-    bar: list[Progress] = []
+    bar = StepBar("replay")
 
     def on_step(done: int, total: int, result: dict) -> None:
-        if not bar:
-            bar.append(Progress(total))
-        bar[0].update(done, f"as_of {result['as_of'][:10]} gen {result['generation']} {result['seconds']}s"
-                            + ("" if result["ok"] else " FAILED JOB"))
+        bar.update(done, total, f"as_of {result['as_of'][:10]} gen {result['generation']} {result['seconds']}s"
+                                + ("" if result["ok"] else " FAILED JOB"))
 
     with Client(_dsn(args)) as client:
         try:
@@ -211,9 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("status", parents=[common], help="what is installed, row counts").set_defaults(func=cmd_status)
     rc = sub.add_parser(
         "run-cycle", parents=[common],
-        help="run the six jobs of learning.job_registry in stage order: aggregate_pattern_scope_stats -> "
+        help="run the eight jobs of learning.job_registry in stage order: aggregate_pattern_scope_stats -> "
              "learn_regime_weights -> cluster_latent_factors -> build_lessons -> estimate_half_lives -> "
-             "materialize_overrides (exit 1 unless ok)",
+             "materialize_overrides -> evaluate_alerts -> fold_in_closes (exit 1 unless ok)",
     )
     rc.add_argument("--as-of", type=_timestamp, default=None,
                     help="ISO 8601 timestamp the cycle sees history up to (default: now)")
@@ -221,6 +242,16 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("health", parents=[common], help="the section-7 health checks; exit 1 unless all ok").set_defaults(
         func=cmd_health
     )
+    al = sub.add_parser("alerts", parents=[common],
+                        help="the open alerts of learning.v_alerts (exit 1 if a critical or warning one is open)")
+    al.add_argument("--all", action="store_true", help="the resolved alerts too")
+    al.add_argument("--json", action="store_true", help="JSON instead of one line per alert")
+    al.set_defaults(func=cmd_alerts)
+    db = sub.add_parser("dashboard", parents=[common],
+                        help="the operator's web dashboard, read-only as pglearn_reader (docs/operations.md)")
+    db.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    db.add_argument("--port", type=_positive_int, default=8050, help="port (default 8050)")
+    db.set_defaults(func=cmd_dashboard)
     sub.add_parser("export-config", parents=[common], help="print the override documents (roadmap 1.5)").set_defaults(
         func=cmd_export_config
     )

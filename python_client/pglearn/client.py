@@ -76,6 +76,8 @@ class Resolution:
     execution: dict | None
     generation: int | None
     telemetry: str
+    mode: str = "apply"  # 'shadow': nothing applied; `shadow` holds what would have (docs/api.md, "Shadow mode")
+    shadow: dict | None = None
 
     @property
     def applied(self) -> bool:
@@ -85,7 +87,7 @@ class Resolution:
     def from_json(cls, doc: dict) -> "Resolution":
         applied = doc.get("applied") or {}
         return cls(doc["levers"], doc["controls"], applied.get("strength"), applied.get("execution"),
-                   doc.get("generation"), doc.get("telemetry", "none"))
+                   doc.get("generation"), doc.get("telemetry", "none"), doc.get("mode", "apply"), doc.get("shadow"))
 
 
 class Client:
@@ -93,15 +95,22 @@ class Client:
 
     Client(dsn) opens its own autocommit connection; Client(conn=...) uses the caller's connection
     (and its transaction), which is how tests and batch loaders group calls.
+    Client(..., read_dsn=...) sends the decision-time reads (resolve_overrides, explain_override, build_scope,
+    regime_context) to that server, typically a hot standby (db/replica.sh), and everything else (writes, the
+    jobs) to the primary; an override applied on a read-only server is recorded on the primary
+    (record_override_application), so telemetry always lands there (docs/operations.md, "Scaling out").
     """
 
-    def __init__(self, dsn: str | None = None, *, conn: psycopg.Connection | None = None):
+    def __init__(self, dsn: str | None = None, *, conn: psycopg.Connection | None = None, read_dsn: str | None = None):
         if (dsn is None) == (conn is None):
             raise ValueError("pass exactly one of dsn or conn")
         self._owned = conn is None
         self.conn = conn if conn is not None else psycopg.connect(dsn, autocommit=True)
+        self.read_conn = psycopg.connect(read_dsn, autocommit=True) if read_dsn is not None else self.conn
 
     def close(self) -> None:
+        if self.read_conn is not self.conn:
+            self.read_conn.close()
         if self._owned:
             self.conn.close()
 
@@ -111,9 +120,9 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _one(self, sql: str, params: tuple) -> Any:
+    def _one(self, sql: str, params: tuple, *, read: bool = False) -> Any:
         try:
-            row = self.conn.execute(sql, params).fetchone()
+            row = (self.read_conn if read else self.conn).execute(sql, params).fetchone()
         except psycopg.Error as exc:
             raise translate(exc) from exc
         return row[0] if row else None
@@ -161,12 +170,12 @@ class Client:
         """learning.build_scope: the 10-dimension PM scope of an action at as_of."""
         return self._one(
             "SELECT learning.build_scope(%s, %s, %s, %s, %s, coalesce(%s::timestamptz, now()))",
-            (token, timeframe, market_family, a_mode, e_mode, as_of),
+            (token, timeframe, market_family, a_mode, e_mode, as_of), read=True,
         )
 
     def regime_context(self, as_of: datetime | None = None) -> dict:
         """learning.regime_context: phases and bucket ranking in force at as_of."""
-        return self._one("SELECT learning.regime_context(coalesce(%s::timestamptz, now()))", (as_of,))
+        return self._one("SELECT learning.regime_context(coalesce(%s::timestamptz, now()))", (as_of,), read=True)
 
     def resolve_overrides(
         self, pattern_key: str, action_category: str, scope: dict, base_levers: dict, plan_controls: dict | None = None
@@ -178,21 +187,27 @@ class Client:
         _check_finite("plan_controls", plan_controls)
         doc = self._one(
             "SELECT learning.resolve_overrides(%s, %s, %s, %s, %s)",
-            (pattern_key, action_category, Jsonb(scope), Jsonb(base_levers), Jsonb(plan_controls or {})),
+            (pattern_key, action_category, Jsonb(scope), Jsonb(base_levers), Jsonb(plan_controls or {})), read=True,
         )
+        if doc.get("telemetry") == "read_only" and self.read_conn is not self.conn and (doc.get("applied") or {}).get("strength"):
+            # answered by a standby: the application is recorded on the primary
+            self._one("SELECT learning.record_override_application(%s, %s, %s, %s)",
+                      (pattern_key, action_category, Jsonb(scope), Jsonb(doc)))
+            doc = {**doc, "telemetry": "forwarded"}
         return Resolution.from_json(doc)
 
     def run_learning_cycle(self, as_of: datetime | None = None) -> dict:
-        """learning.run_learning_cycle: the six jobs of learning.job_registry in stage order as of a time,
+        """learning.run_learning_cycle: the eight jobs of learning.job_registry in stage order as of a time,
         aggregate_pattern_scope_stats -> learn_regime_weights -> cluster_latent_factors -> build_lessons
-        -> estimate_half_lives -> materialize_overrides; one cycle at a time, stopping at the first failed stage."""
+        -> estimate_half_lives -> materialize_overrides -> evaluate_alerts -> fold_in_closes; one cycle at a time, stopping at the first failed stage."""
         return self._one("SELECT learning.run_learning_cycle(coalesce(%s::timestamptz, now()))", (as_of,))
 
     def explain_override(self, pattern_key: str, action_category: str, scope: dict) -> dict:
         """learning.explain_override: which override would apply to this scope, and why."""
         _check_pattern_key(pattern_key)
         scope = _normalise_scope(scope)
-        return self._one("SELECT learning.explain_override(%s, %s, %s)", (pattern_key, action_category, Jsonb(scope)))
+        return self._one("SELECT learning.explain_override(%s, %s, %s)", (pattern_key, action_category, Jsonb(scope)),
+                         read=True)
 
     def score_overrides(self, generation: int, window_from: datetime, window_to: datetime) -> int:
         """learning.score_overrides: score a generation's overrides on the trades closed in (from, to]."""
@@ -213,6 +228,16 @@ class Client:
     def health(self) -> list[tuple[str, bool, str]]:
         """learning.v_health: one (check, ok, detail) row per roadmap section-7 criterion."""
         return self.conn.execute("SELECT check_name, ok, detail FROM learning.v_health").fetchall()
+
+    def alerts(self, include_resolved: bool = False) -> list[dict]:
+        """learning.v_alerts (issue 15): the open alerts, most severe first (and the resolved ones after them when
+        include_resolved), each {"id", "kind", "subject", "severity", "open", "detail", "first_seen", "last_seen",
+        "resolved_at", "data"}."""
+        cur = self.conn.execute(
+            "SELECT id, kind, subject, severity, open, detail, first_seen, last_seen, resolved_at, data FROM learning.v_alerts"
+            " WHERE open OR %s", (include_resolved,))
+        names = [d.name for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def export_config(self) -> dict:
         """The materialized override documents in the roadmap 1.5 shape."""

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from .bulk import copy_rows
+from .progress import bar
 
 PHASES = ["Dip", "Double-Dip", "Oh-Shit", "Recover", "Good", "Euphoria"]
 BUCKETS = ["nano", "micro", "mid", "big"]
@@ -213,7 +214,7 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
     # sequence is the history's and the seed alone fixes it.
     requests: list[tuple] = []
     drawn: list[dict] = []
-    for i in range(trades):
+    for i in bar(range(trades), desc="generate: draw", unit=" trades"):
         pos = f"pos{i:07d}"
         t0 = START + timedelta(seconds=rng.randrange(span))
         token = rng.choice(tokens)
@@ -266,7 +267,7 @@ def generate(conn, *, trades: int = 5000, weeks: int = 12, patterns: int = 24, s
         scopes = _scopes(conn, requests)
         # Pass 3: the planted effects, which read the scopes (in the order they were always added)
         actions, closes = [], []
-        for trade in drawn:
+        for trade in bar(drawn, desc="generate: effects", unit=" trades"):
             scope, rr = scopes[trade["scope"]], trade["rr"]
             if "dm" in trade:
                 dm_scope = {**trade["dm"], "bucket": scope["bucket"], "macro_phase": scope["macro_phase"]}

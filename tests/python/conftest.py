@@ -32,7 +32,10 @@ DATA_TABLES = (
     "learning_edge_history, learning_latent_factors, override_application, job_runs, phase_state, "
     "phase_state_bucket, token_cap_bucket, override_current, runtime_override, override_generation, "
     "synthetic_run, replay_run, replay_step, lesson_snapshot, override_score, latent_factor_linkage, "
-    "lesson_candidate, lesson_epoch"
+    "lesson_candidate, lesson_epoch, "
+    "scope_cube_base, scope_cube_frame, scope_fold_queue, scope_cube_code, "  # the cube's own state (issue 13)
+    "alerts, "  # learning.evaluate_alerts' (issue 15)
+    "override_decision_buffer, override_decision_counts"  # the decision telemetry (issue 14)
 )
 
 

@@ -164,7 +164,7 @@ def test_clients_while_cycles_run(seeded, copies):
     assert errors == []
     ran = [c for c in cycles if not c["skipped"]]
     skipped = [c for c in cycles if c["skipped"]]
-    assert len(ran) == 3 and all(c["ok"] and len(c["jobs"]) == 6 for c in ran), [(c["ok"], c["reason"]) for c in cycles]
+    assert len(ran) == 3 and all(c["ok"] and len(c["jobs"]) == 8 for c in ran), [(c["ok"], c["reason"]) for c in cycles]
     assert len(skipped) == 1 and skipped[0]["ok"] is False and skipped[0]["jobs"] == [], skipped
     assert "running" in skipped[0]["reason"]
 
@@ -173,7 +173,8 @@ def test_clients_while_cycles_run(seeded, copies):
         assert conn.execute("""SELECT job, status, count(*) FROM learning.job_runs WHERE id > %s
                                GROUP BY job, status ORDER BY job, status""", (first_run,)).fetchall() == sorted(
             [(j, "ok", 3) for j in ("aggregate_pattern_scope_stats", "learn_regime_weights", "cluster_latent_factors",
-                                    "build_lessons", "estimate_half_lives", "materialize_overrides")]
+                                    "build_lessons", "estimate_half_lives", "materialize_overrides", "evaluate_alerts",
+                                    "fold_in_closes")]
             + [("run_learning_cycle", "skipped", 1)])
         gens = {g for (g,) in conn.execute("SELECT generation FROM learning.override_generation").fetchall()}
         rows = {(g, lesson): size for g, lesson, size in conn.execute(
@@ -259,7 +260,7 @@ def test_a_cycle_stops_at_its_first_failed_stage(conn):
     assert [(j["job"], j["status"]) for j in summary["jobs"]] == [
         ("aggregate_pattern_scope_stats", "failed"), ("learn_regime_weights", "skipped"),
         ("cluster_latent_factors", "skipped"), ("build_lessons", "skipped"), ("estimate_half_lives", "skipped"),
-        ("materialize_overrides", "skipped")]
+        ("materialize_overrides", "skipped"), ("evaluate_alerts", "skipped"), ("fold_in_closes", "skipped")]
     rows = conn.execute("SELECT job, status, error, sqlstate, hint, context FROM learning.job_runs ORDER BY id").fetchall()
     job, status, error, sqlstate, hint, context = rows[0]
     assert (job, status, sqlstate) == ("aggregate_pattern_scope_stats", "failed", "22023")

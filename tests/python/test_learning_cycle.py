@@ -81,7 +81,7 @@ def test_iceberg_cube_equals_brute_force(conn):
     expected = {key: (len(rrs), sum(rrs) / len(rrs)) for key, rrs in cells.items() if len(rrs) >= threshold[len(key[2])]}
     got = {(p, c, frozenset((d, json.dumps(v)) for d, v in sv.items())): (n, avg)
            for p, c, sv, n, avg in conn.execute(
-               "SELECT pattern_key, action_category, scope_values, n, (stats ->> 'avg_rr')::float"
+               "SELECT pattern_key, action_category, scope_values, n, s_rr / n"
                " FROM learning.pattern_scope_stats")}
     assert got.keys() == expected.keys()
     assert max(len(key[2]) for key in got) >= 5, "the history reaches the sparse levels"
@@ -138,16 +138,27 @@ def test_resolve_rejects_bad_input(client):
 def test_levers_never_leave_bounds(conn, edges, delay, base, age_hours):
     """For random edge histories, counterfactuals, ages and inputs, no lever or output leaves its bounds."""
     conn.execute("SAVEPOINT h")
-    stats = {"n": 200, "avg_rr": 1, "rr_baseline": 0, "variance": 0.01, "segments_tested": 5, "segments_positive": 3,
-             "cf_entry_delay_n": 200, "cf_entry_delay_bars_mean": delay, "cf_entry_gain_rr_mean": 1.0,
-             "cf_exit_gain_n": 200, "cf_exit_later_share": 1.0, "cf_exit_gain_rr_mean": 3.0}
+    conn.execute("UPDATE learning.learning_configs SET config = jsonb_set(config, '{tunables,rr_baseline}', '0')"
+                 " WHERE config_key = 'pm_config'")
+    # the pattern-wide cell of 200 trades as the cube stores it (sums; issue 13): mean rr = the edge (edge_raw grows
+    # with it), variance 0.01, 5 segments tested / 3 positive, the counterfactual delay and exit gain as before
+    sums = ("n, s_rr, s_rr2, s_te, n_above, weeks, sn0, sn1, sn2, sn3, sn4, ss0, ss1, ss2, ss3, ss4, cfd_n, cfd_s, cfe_n,"
+            " cfe_s, cfe_s2, cfx_n, cfx_s, cfx_later, cfx_earlier, cfx_dn, cfx_ds, cfx_ds2, s_t, s_t2, s_trr")
+    values = ("200, 200 * %(e)s, %(e2)s, 100, 100, B'1', 2, 2, 2, 2, 2, 2, 2, 2, -2, -2,"
+              " 200, 200 * %(d)s, 0, 0, 0, 200, 600, 200, 0, 0, 0, 0, 200, 200, 200 * %(e)s")
+    update = ", ".join(f"{c} = excluded.{c}" for c in sums.split(", "))
     for day, edge in enumerate(edges):
         cat = ("entry", "add", "trim", "exit")[day % 4]
         conn.execute(
-            "INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values,"
-            " scope_values_hash, n, stats) VALUES ('pm.h.P', %s, 0, '{}', md5('{}'), 200, %s)"
-            " ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE SET stats = excluded.stats",
-            (cat, json.dumps({**stats, "avg_rr": 1 if edge >= 0 else -1, "edge_raw": edge})))
+            f"INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values,"
+            f" scope_values_hash, k, {sums}) VALUES ('pm.h.P', %(c)s, 0, '{{}}', md5('{{}}'), 0, {values})"
+            f" ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash) DO UPDATE SET {update}",
+            {"c": cat, "e": edge, "e2": 199 * 0.01 + 200 * edge * edge, "d": delay})
+        conn.execute(  # the base the category baseline reads
+            f"INSERT INTO learning.scope_cube_base (pattern_key, action_category, scope_hash, scope, scope_key, {sums})"
+            f" VALUES ('pm.h.P', %(c)s, md5('{{}}'), '{{}}', 0, {values})"
+            f" ON CONFLICT (pattern_key, action_category, scope_hash) DO UPDATE SET {update}",
+            {"c": cat, "e": edge, "e2": 199 * 0.01 + 200 * edge * edge, "d": delay})
         conn.execute("SELECT learning.build_lessons(%s::timestamptz + %s * interval '1 day')",
                      (datetime(2026, 1, 1, tzinfo=timezone.utc), day))
     assert conn.execute(

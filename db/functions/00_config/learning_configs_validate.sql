@@ -7,6 +7,8 @@
  *    table's CHECK, so that the error says which keys exist).
  *  - pattern_strength_overrides / pattern_overrides: JSON arrays (written by materialize_overrides).
  *  - pm_config: an object with objects feature_flags and tunables; boolean / array-of-strings feature flags;
+ *    learning_overrides_mode ("apply" | "shadow"), learning_overrides_mode_by_pattern ({pattern_key: mode}) and
+ *    learning_overrides_telemetry_full (boolean), required once 0011.hot_path is applied (issue 14);
  *    n_min.k1_2 .. k7_plus integers in [1, 1e6], non-decreasing with subset size (the iceberg cube prunes on it);
  *    each tunable of the table below present, of its type and within its range; rr_baseline present, null or
  *    within +/- rr_abs_max; half_life_min_hours <= half_life_default_hours <= half_life_max_hours;
@@ -74,6 +76,35 @@ BEGIN
         RAISE EXCEPTION 'pm_config.feature_flags.% must be an array of strings', v_bad
             USING ERRCODE = '22023', HINT = 'An empty array means: no restriction.';
     END IF;
+    -- issue 14 (0011.hot_path): the override mode, per pattern, and full telemetry rows; required once 0011 is applied
+    SELECT f INTO v_bad
+    FROM (VALUES
+        (1, 'learning_overrides_mode', c #> '{feature_flags,learning_overrides_mode}',
+         coalesce(c #>> '{feature_flags,learning_overrides_mode}' IN ('apply', 'shadow'), false)),
+        (2, 'learning_overrides_mode_by_pattern', c #> '{feature_flags,learning_overrides_mode_by_pattern}',
+         jsonb_typeof(c #> '{feature_flags,learning_overrides_mode_by_pattern}') = 'object'),
+        (3, 'learning_overrides_telemetry_full', c #> '{feature_flags,learning_overrides_telemetry_full}',
+         jsonb_typeof(c #> '{feature_flags,learning_overrides_telemetry_full}') = 'boolean')
+    ) AS m (i, f, v, ok)
+    WHERE CASE WHEN m.v IS NULL THEN to_regclass('learning.override_decision_counts') IS NOT NULL ELSE NOT coalesce(m.ok, false) END
+    ORDER BY m.i
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'pm_config.feature_flags.% is missing or of the wrong type', v_bad
+            USING ERRCODE = '22023',
+                  HINT = 'learning_overrides_mode is "apply" or "shadow"; learning_overrides_mode_by_pattern is {pattern_key: "apply" | "shadow"}; learning_overrides_telemetry_full is a boolean.';
+    END IF;
+    SELECT e.key INTO v_bad
+    FROM jsonb_each(CASE WHEN jsonb_typeof(c #> '{feature_flags,learning_overrides_mode_by_pattern}') = 'object'
+                         THEN c #> '{feature_flags,learning_overrides_mode_by_pattern}' ELSE '{}' END) AS e
+    WHERE NOT coalesce(learning._pattern_key_ok(e.key), false) OR coalesce(e.value #>> '{}' NOT IN ('apply', 'shadow'), true)
+       OR jsonb_typeof(e.value) <> 'string'
+    ORDER BY e.key
+    LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'pm_config.feature_flags.learning_overrides_mode_by_pattern.% must be "apply" or "shadow" under a pattern key', left(v_bad, 60)
+            USING ERRCODE = '22023', HINT = 'Keys are pattern keys (pm.uptrend.S1.buy_flag), values "apply" or "shadow".';
+    END IF;
 
     SELECT f INTO v_bad
     FROM unnest(ARRAY['k1_2', 'k3_4', 'k5_6', 'k7_plus']) AS f
@@ -116,7 +147,16 @@ BEGIN
         (22, 'edge_window_days', 'integer', 1, false, 365, v_lessons_schema, 'Trailing window of the edge history, 1 to 365 days.'),
         (23, 'oos_min_trades', 'integer', 2, false, 1000000, v_lessons_schema, 'Out-of-sample trades before the guard judges a lesson, >= 2.'),
         (24, 'oos_p', 'number', 0, true, 0.5, v_lessons_schema, 'The out-of-sample guard''s p threshold, in (0, 0.5].'),
-        (25, 'max_subset_size', 'integer', 1, false, 10, v_lessons_schema, 'Largest scope subset searched for lessons, 1 to 10.')
+        (25, 'max_subset_size', 'integer', 1, false, 10, v_lessons_schema, 'Largest scope subset searched for lessons, 1 to 10.'),
+        -- issue 15: the alert thresholds (0012.alerts)
+        (50, 'alert_oos_p', 'number', 0, true, 0.5, to_regclass('learning.alerts') IS NOT NULL,
+            'One-sided p below which an override''s negative out-of-sample excess raises an alert, in (0, 0.5].'),
+        (52, 'alert_oos_min_trades', 'integer', 2, false, 1000000, to_regclass('learning.alerts') IS NOT NULL,
+            'Matched out-of-sample trades before an override''s excess is judged, >= 2.'),
+        (53, 'alert_job_late_intervals', 'integer', 1, false, 1000, to_regclass('learning.alerts') IS NOT NULL,
+            'A scheduled job is late when it has not run for this many of its intervals, 1 to 1000.'),
+        (54, 'alert_application_window_hours', 'number', 1, false, 8760, to_regclass('learning.alerts') IS NOT NULL,
+            'Hours without an override application (overrides in force) before an alert, 1 to 8760.')
     ) AS s (i, key, kind, lo, lo_open, hi, required, hint)
     WHERE CASE
         WHEN NOT t ? s.key THEN s.required

@@ -2,7 +2,8 @@
  * learning.build_lessons(as_of timestamptz DEFAULT now()) -> integer
  *
  * One learning epoch (roadmap 2.2) with false-discovery control over the whole scope search (docs/levers.md):
- *  1. tests: every pattern_scope_stats cell is a test of its mean rr against the category baseline b (kind rr,
+ *  1. tests: every cube cell (learning.scope_stats(as_of): pattern_scope_stats finished against the baselines of
+ *     learning.category_baselines(as_of)) is a test of its mean rr against the category baseline b (kind rr,
  *     one-sample t, n - 1 df); an entry cell whose counterfactuals cover at least half its samples (and
  *     cf_min_n) is also a test of its counterfactual gain of a later entry against 0, a trim/exit cell the
  *     same for its signed gain of a later (+) or earlier (-) exit (kind cf).
@@ -72,27 +73,27 @@ BEGIN
     CREATE TEMP TABLE _lc_moment ON COMMIT DROP AS
     SELECT s.id AS stats_id, x.kind, s.pattern_key, s.action_category, s.scope_mask, s.scope_values, s.scope_values_hash,
            bit_count(s.scope_mask::int::bit(16))::int AS k, x.n, x.mean, greatest(x.var, 0) AS var, x.mu0, x.eligible,
-           (s.stats ->> 'edge_raw')::float AS edge_raw,
-           CASE WHEN x.kind = 'rr' THEN (s.stats ->> 'sum_t')::float END AS st,
-           CASE WHEN x.kind = 'rr' THEN (s.stats ->> 'sum_t2')::float END AS st2,
-           CASE WHEN x.kind = 'rr' THEN (s.stats ->> 'sum_t_rr')::float END AS sty
-    FROM learning.pattern_scope_stats AS s
+           s.edge_raw AS edge_raw,
+           CASE WHEN x.kind = 'rr' THEN s.sum_t END AS st,
+           CASE WHEN x.kind = 'rr' THEN s.sum_t2 END AS st2,
+           CASE WHEN x.kind = 'rr' THEN s.sum_t_rr END AS sty
+    FROM learning.scope_stats(build_lessons.as_of) AS s
     CROSS JOIN LATERAL (
-        VALUES ('rr', s.n, (s.stats ->> 'avg_rr')::float, (s.stats ->> 'variance')::float, (s.stats ->> 'rr_baseline')::float, true),
-               ('cf', CASE WHEN s.action_category = 'entry' THEN (s.stats ->> 'cf_entry_gain_n')::int
-                           WHEN s.action_category IN ('trim', 'exit') THEN (s.stats ->> 'cf_exit_signed_n')::int END,
-                      CASE WHEN s.action_category = 'entry' THEN (s.stats ->> 'cf_entry_gain_rr_mean')::float
-                           ELSE (s.stats ->> 'cf_exit_signed_mean')::float END,
-                      CASE WHEN s.action_category = 'entry' THEN (s.stats ->> 'cf_entry_gain_var')::float
-                           ELSE (s.stats ->> 'cf_exit_signed_var')::float END,
+        VALUES ('rr', s.n, s.avg_rr, s.variance, s.rr_baseline, true),
+               ('cf', CASE WHEN s.action_category = 'entry' THEN s.cf_entry_gain_n
+                           WHEN s.action_category IN ('trim', 'exit') THEN s.cf_exit_signed_n END,
+                      CASE WHEN s.action_category = 'entry' THEN s.cf_entry_gain_rr_mean
+                           ELSE s.cf_exit_signed_mean END,
+                      CASE WHEN s.action_category = 'entry' THEN s.cf_entry_gain_var
+                           ELSE s.cf_exit_signed_var END,
                       0.0::float,
                       -- counterfactual evidence counts only when most samples carry it (and, for entries, the
                       -- better entry lay at least half a bar later on average)
                       CASE WHEN s.action_category = 'entry'
-                           THEN coalesce((s.stats ->> 'cf_entry_gain_n')::int, 0) >= greatest(v_cf_min_n, s.n / 2.0)
-                                AND coalesce((s.stats ->> 'cf_entry_delay_n')::int, 0) >= greatest(v_cf_min_n, s.n / 2.0)
-                                AND coalesce((s.stats ->> 'cf_entry_delay_bars_mean')::float, 0) >= 0.5
-                           ELSE coalesce((s.stats ->> 'cf_exit_signed_n')::int, 0) >= greatest(v_cf_min_n, s.n / 2.0) END)
+                           THEN coalesce(s.cf_entry_gain_n, 0) >= greatest(v_cf_min_n, s.n / 2.0)
+                                AND coalesce(s.cf_entry_delay_n, 0) >= greatest(v_cf_min_n, s.n / 2.0)
+                                AND coalesce(s.cf_entry_delay_bars_mean, 0) >= 0.5
+                           ELSE coalesce(s.cf_exit_signed_n, 0) >= greatest(v_cf_min_n, s.n / 2.0) END)
     ) AS x (kind, n, mean, var, mu0, eligible)
     WHERE x.n >= 2 AND x.mean IS NOT NULL AND x.var IS NOT NULL AND x.mu0 IS NOT NULL;
     CREATE INDEX ON _lc_moment (pattern_key, action_category, kind, scope_mask, scope_values_hash);
@@ -379,17 +380,17 @@ BEGIN
         HAVING bool_or(c.chosen)
     ),
     stepped AS (
-        SELECT cell.*, s.n, s.stats,
+        SELECT cell.*, s.n,
                CASE WHEN p.status = 'retired' THEN NULL ELSE p.effect END AS prev,
                CASE WHEN cell.rr_ok THEN learning.lever_step(cell.edge, t) ELSE 0 END AS step,
                CASE WHEN cell.cf_ok AND cell.action_category IN ('trim', 'exit')
                     THEN greatest(-v_max_step, least(v_max_step, v_lr * cell.cf_gain)) ELSE 0 END AS exit_step,
                cell.cf_ok AND cell.action_category = 'entry' AS later_entry,
-               greatest(0, least(5, round((s.stats ->> 'cf_entry_delay_bars_mean')::float)))::int AS target_delay,
-               coalesce((s.stats ->> 'segments_tested')::int, 0) AS seg_t,
-               coalesce((s.stats ->> 'segments_positive')::int, 0) AS seg_p
+               greatest(0, least(5, round(s.cf_entry_delay_bars_mean)))::int AS target_delay,
+               coalesce(s.segments_tested, 0) AS seg_t,
+               coalesce(s.segments_positive, 0) AS seg_p
         FROM cell
-        JOIN learning.pattern_scope_stats AS s ON s.id = cell.stats_id
+        JOIN learning.scope_stats(build_lessons.as_of) AS s ON s.id = cell.stats_id
         LEFT JOIN learning.learning_lessons AS p
             ON p.pattern_key = cell.pattern_key AND p.action_category = cell.action_category
            AND p.scope_mask = cell.scope_mask AND p.scope_values_hash = cell.scope_values_hash
@@ -475,24 +476,6 @@ BEGIN
           WHERE l2.status IN ('active', 'stale') AND coalesce(l2.confirmed_epoch, 0) < v_epoch) AS x
     WHERE x.id = l.id AND x.status <> l.status;
 
-    WITH sc AS (  -- one row per scored window: x_i = dir * (rr_i - the pattern's mean rr in that window)
-        SELECT s.lesson_id, sign(s.size_mult - 1) AS dir, s.trades_matched AS n, s.matched_sum_rr AS s1, s.matched_sum_rr2 AS s2,
-               s.pattern_sum_rr / s.pattern_trades AS pm
-        FROM learning.override_score AS s
-        WHERE s.window_to <= build_lessons.as_of AND s.trades_matched > 0 AND s.size_mult <> 1
-    ),
-    agg AS (
-        SELECT sc.lesson_id, sum(sc.n)::int AS n, sum(sc.dir * (sc.s1 - sc.n * sc.pm)) AS sx,
-               sum(sc.s2 - 2 * sc.pm * sc.s1 + sc.n * sc.pm ^ 2) AS sxx
-        FROM sc GROUP BY sc.lesson_id
-    ),
-    tested AS (
-        SELECT a.lesson_id, a.n, a.sx / a.n AS excess,
-               CASE WHEN a.n < 2 THEN NULL
-                    WHEN (a.sxx - a.sx ^ 2 / a.n) <= 1e-12 * greatest(a.sxx, 1) THEN CASE WHEN a.sx < 0 THEN 0.0 ELSE 1.0 END
-                    ELSE learning.t_pvalue_lower((a.sx / a.n) / sqrt((a.sxx - a.sx ^ 2 / a.n) / (a.n - 1) / a.n), a.n - 1) END AS p
-        FROM agg AS a
-    )
     UPDATE learning.learning_lessons AS l
     SET oos_trades = x.n, oos_excess_rr = x.excess, oos_p = x.p,
         status = CASE WHEN x.n >= v_oos_min AND x.p < v_oos_p THEN 'rolled_back' ELSE l.status END,
@@ -501,7 +484,7 @@ BEGIN
                         round(x.excess::numeric, 3), x.n, to_char(x.p, '9.99EEEE'), v_oos_p)
             ELSE l.status_reason END,
         status_changed_at = CASE WHEN x.n >= v_oos_min AND x.p < v_oos_p THEN build_lessons.as_of ELSE l.status_changed_at END
-    FROM tested AS x
+    FROM learning._oos_evidence(build_lessons.as_of) AS x
     WHERE x.lesson_id = l.id AND l.status = 'active';
 
     -- 8. trailing-window edge of every active or stale lesson scope (the half-life series) -------------------
@@ -516,8 +499,7 @@ BEGIN
                / count(*) AS fc,
                count(DISTINCT date_trunc('week', f.closed_at))::float / ceil(v_window / 7.0) AS rec
         FROM learning.learning_lessons AS l
-        JOIN (SELECT DISTINCT ON (s.action_category) s.action_category, (s.stats ->> 'rr_baseline')::float AS b
-              FROM learning.pattern_scope_stats AS s WHERE s.scope_mask = 0 ORDER BY s.action_category, s.id) AS b
+        JOIN (SELECT cb.action_category, cb.baseline AS b FROM learning.category_baselines(build_lessons.as_of) AS cb) AS b
             ON b.action_category = l.action_category
         JOIN learning._trade_facts(build_lessons.as_of - make_interval(days => v_window), build_lessons.as_of) AS f
             ON f.pattern_key = l.pattern_key AND f.action_category = l.action_category AND f.scope @> l.scope_values

@@ -3,7 +3,8 @@
  *
  * The whole loop in dependency order, each stage through run_job (job_runs, skip-if-running): the jobs of
  * learning.job_registry by stage, today aggregate_pattern_scope_stats -> learn_regime_weights (v5.1)
- * -> cluster_latent_factors (v5.3) -> build_lessons -> estimate_half_lives (v5.2) -> materialize_overrides.
+ * -> cluster_latent_factors (v5.3) -> build_lessons -> estimate_half_lives (v5.2) -> materialize_overrides
+ * -> evaluate_alerts (learning.alerts).
  *  - One cycle at a time: the cycle takes the transaction-level advisory lock (hashtext('pglearn'),
  *    hashtext('run_learning_cycle')) exclusively; a single job run by run_job takes it shared. A cycle that finds it
  *    taken (another cycle, or a scheduled job, is running) runs nothing: it records one job_runs row
@@ -52,6 +53,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION learning.run_learning_cycle(timestamptz) IS
-'Runs the six jobs of learning.job_registry in stage order as of a time (aggregate_pattern_scope_stats, learn_regime_weights, cluster_latent_factors, build_lessons, estimate_half_lives, materialize_overrides), one cycle at a time, stopping at the first failed stage; returns a JSON summary of each job.';
+'Runs the jobs of learning.job_registry in stage order as of a time (aggregate_pattern_scope_stats, learn_regime_weights, cluster_latent_factors, build_lessons, estimate_half_lives, materialize_overrides, evaluate_alerts, fold_in_closes), one cycle at a time, stopping at the first failed stage; returns a JSON summary of each job.';
 REVOKE ALL ON FUNCTION learning.run_learning_cycle(timestamptz) FROM public;
 GRANT EXECUTE ON FUNCTION learning.run_learning_cycle(timestamptz) TO pglearn_admin;

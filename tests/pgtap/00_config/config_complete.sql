@@ -33,7 +33,8 @@ SELECT set_eq($$SELECT jsonb_object_keys(pm_config() -> 'tunables')$$,
           'lever_bounds', 'cf_min_n', 'override_generations_kept', 'regime_min_rows', 'regime_support_k',
           'half_life_default_hours', 'half_life_min_hours', 'half_life_max_hours', 'edge_history_full_days',
           'latent_cut_distance', 'fdr_q', 'stale_after_epochs', 'retire_after_epochs', 'edge_window_days', 'oos_min_trades',
-          'oos_p', 'max_subset_size'],
+          'oos_p', 'max_subset_size',
+          'alert_oos_p', 'alert_oos_min_trades', 'alert_job_late_intervals', 'alert_application_window_hours'],  -- issue 15
     'the shipped tunables (docs/operations.md)');
 
 -- rr_baseline: present, null or a number

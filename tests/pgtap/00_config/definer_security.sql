@@ -3,7 +3,7 @@
 -- temp tables named like the real ones (with plausible rows) change nothing: ghost positions cannot be closed,
 -- resolve_overrides answers from the real current generation, telemetry lands in the real table.
 \ir ../fixtures.psql
-SELECT plan(20);
+SELECT plan(26);
 
 -- every definer function pins exactly the safe path, and every one of them is exercised below
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p
@@ -11,7 +11,9 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p
                   AND NOT coalesce('search_path=pg_catalog, learning, pg_temp' = ANY(p.proconfig), false) ORDER BY 1),
     '{}'::text [], 'every SECURITY DEFINER function has search_path = pg_catalog, learning, pg_temp');
 SELECT set_eq($$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'learning'::regnamespace AND p.prosecdef$$,
-    ARRAY['log_action', 'close_trade', 'resolve_overrides', 'record_override_application', 'explain_override', '_job_run_begin'],
+    ARRAY['log_action', 'close_trade', 'resolve_overrides', 'record_override_application', 'explain_override', '_job_run_begin',
+          '_scheduled_jobs', '_cube_truncate',  -- issue 15: _scheduled_jobs; issue 13: _cube_truncate
+          'record_override_decisions', 'override_cache_state', 'override_cache_rows'],  -- issue 14: OverrideCache
     'the SECURITY DEFINER functions are the ones this file tests');
 
 -- the real state: a pattern-wide lesson (size_mult 1.2, strength 1) materialized as the current generation
@@ -89,7 +91,17 @@ SELECT is((SELECT (e ->> 'generation')::bigint FROM explained), (SELECT generati
     'explain_override reads the real current generation');
 SELECT is((SELECT e ->> 'applies' FROM explained), 'true', 'and the real feature flags');
 SELECT is((SELECT (e #>> '{lesson,id}')::bigint FROM explained), (SELECT lesson_id FROM real_state), 'and the real lesson');
+-- issue 14: the cache's reads and its batched telemetry
+CREATE TEMP TABLE override_decision_counts (hour timestamptz, generation bigint, lesson_id bigint, mode text, source text,
+    decisions bigint, execution_decisions bigint);
+SELECT is((SELECT array_agg(r.lesson_id) FROM learning.override_cache_rows((learning.override_cache_state() ->> 'generation')::bigint) AS r),
+    ARRAY[(SELECT lesson_id FROM real_state)], 'OverrideCache loads the real current generation and its real rows');
+SELECT is(learning.record_override_decisions(ARRAY[now()], ARRAY[(SELECT generation FROM real_state)],
+    ARRAY[(SELECT lesson_id FROM real_state)], ARRAY[false], ARRAY[7::bigint], ARRAY[0::bigint]), 1,
+    'record_override_decisions takes a batch');
 RESET ROLE;
+SELECT is((SELECT sum(decisions)::int FROM learning.override_decision_counts WHERE source = 'cache')
+          + (SELECT count(*)::int FROM pg_temp.override_decision_counts), 7, 'the batch landed in the real counters');
 
 -- nothing landed in the decoys, everything in the real tables
 SELECT is((SELECT array_agg(position_id ORDER BY position_id) FROM pg_temp.action_log), ARRAY['ghost'], 'the temp action_log is untouched');
@@ -98,8 +110,9 @@ SELECT is((SELECT array_agg(position_id ORDER BY position_id) FROM learning.comp
     'the real completed_trades has the real close only');
 SELECT is((SELECT array_agg(position_id ORDER BY id) FROM learning.action_log), ARRAY['real1', 'real2'],
     'the real action_log has the real actions');
-SELECT is((SELECT count(*)::int FROM learning.override_application WHERE generation = (SELECT generation FROM real_state)), 2,
-    'telemetry landed in the real table (resolve + record)');
+SELECT is((SELECT count(*)::int FROM learning.override_application WHERE generation = (SELECT generation FROM real_state))
+          + (SELECT count(*)::int FROM learning.override_decision_buffer WHERE generation = (SELECT generation FROM real_state)), 2,
+    'telemetry landed in the real tables (resolve: the decision buffer; record: override_application)');
 
 -- the admin's job bookkeeping (learning._job_run_begin) cannot be diverted either
 SET ROLE pglearn_admin;
@@ -108,6 +121,22 @@ SELECT is(learning.run_job('materialize_overrides', '2026-06-01') ->> 'status', 
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM learning.job_runs WHERE job = 'materialize_overrides') - (SELECT count(*)::int FROM pg_temp.job_runs), 1,
     'the run is in the real job_runs, not the temp one');
+
+-- issue 15: the alert job's view of pg_cron (learning._scheduled_jobs) reads the real registry
+SET ROLE pglearn_admin;
+CREATE TEMP TABLE job_registry (job text, stage int, cron_name text, cron_schedule text);
+INSERT INTO job_registry SELECT 'ghost', 1, cron_name, cron_schedule FROM learning.job_registry;
+SELECT is(ARRAY(SELECT job FROM learning._scheduled_jobs() WHERE job NOT IN (SELECT job FROM learning.job_registry)), '{}'::text [],
+    'the scheduled jobs come from the real registry, not a temp one');
+RESET ROLE;
+
+-- issue 13: the rebuild's swap (learning._cube_truncate) empties the real cube, not the temp one of the same name
+SELECT pg_temp.cube_cell('pm.uptrend.S1.buy_flag', 'entry', 0, '{}', 50, '{"avg_rr": 1, "variance": 1}');
+SET ROLE pglearn_admin;
+SELECT lives_ok($$SELECT learning._cube_truncate()$$, 'the admin empties the cube through learning._cube_truncate');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM learning.pattern_scope_stats) * 10 + (SELECT count(*)::int FROM pg_temp.pattern_scope_stats), 1,
+    'the real cube is empty, the temp table named like it untouched');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -83,7 +83,8 @@ SELECT set_eq(
     $$SELECT a.attname::text FROM pg_attribute AS a
       WHERE a.attrelid = 'learning.runtime_override'::regclass AND a.attnum > 0 AND NOT a.attisdropped
         AND a.attname NOT IN ('generation', 'pattern_key', 'action_category', 'scope_mask', 'scope_values', 'scope_values_hash',
-                              'scope_dim_count', 'lesson_id', 'lesson_strength', 'decay_factor', 'latent_factor_id')$$,
+                              'scope_dim_count', 'lesson_id', 'lesson_strength', 'decay_factor', 'latent_factor_id',
+                              'strength_doc', 'execution_doc')$$,  -- issue 14: the applied documents, stored at publish
     $$SELECT CASE lever_group WHEN 'threshold' THEN 'signal_thresholds' ELSE lever END FROM lever_catalogue()$$,
     'runtime_override has one lever column per lever of the catalogue (signal_thresholds: the threshold levers)');
 SELECT is(ARRAY(SELECT c.lever FROM lever_catalogue() AS c
@@ -97,11 +98,9 @@ SELECT is(ARRAY(SELECT c.lever FROM lever_catalogue() AS c
 -- build_lessons: an R/R lesson, a counterfactual entry lesson and an R/R add lesson, from hand-made stats rows
 CREATE FUNCTION pg_temp.stat(p_pattern text, p_category text, p_n int, p_mean float, p_var float, p_extra jsonb DEFAULT '{}')
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats)
-    VALUES (p_pattern, p_category, 0, '{}', md5('{}'), p_n,
-            jsonb_build_object('n', p_n, 'avg_rr', p_mean, 'rr_baseline', 0, 'variance', p_var,
-                               'edge_raw', learning.edge_raw(p_mean, p_var, p_n, 0, 0.5, 0.5, 0.5),
-                               'segments_tested', 4, 'segments_positive', 3) || p_extra)
+    SELECT pg_temp.cube_cell(p_pattern, p_category, 0, '{}', p_n,  -- issue 13: the cube stores sums
+        jsonb_build_object('avg_rr', p_mean, 'rr_baseline', 0, 'variance', p_var, 'segments_tested', 4, 'segments_positive', 3)
+        || p_extra)
 $$;
 SELECT pg_temp.stat('pm.v.R', 'entry', 100, 1.5, 1);
 SELECT pg_temp.stat('pm.v.A', 'add', 100, 1.5, 1);

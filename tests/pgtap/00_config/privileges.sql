@@ -32,6 +32,11 @@ INSERT INTO rel_kind VALUES
 ('v_health', 'view'), ('v_top_edges', 'view'), ('v_lesson_candidates', 'view'), ('v_active_overrides', 'view'),
 ('v_override_application_rates', 'view'), ('v_override_effectiveness', 'view'), ('v_quarantine', 'view'),
 ('v_job_history', 'view');
+INSERT INTO rel_kind VALUES ('alerts', 'derived'), ('v_alerts', 'view');  -- issue 15
+INSERT INTO rel_kind VALUES ('override_decision_buffer', 'derived'), ('override_decision_counts', 'derived');  -- issue 14
+INSERT INTO rel_kind VALUES ('scope_cube_base', 'derived'), ('scope_cube_frame', 'derived'), ('scope_fold_queue', 'derived'),
+    ('scope_cube_code', 'derived'), ('v_pattern_scope_stats', 'view');  -- issue 13
+INSERT INTO rel_kind VALUES ('pinned_baseline', 'derived');  -- issue 16
 CREATE TEMP TABLE rel_expected (rolname text, kind text, privilege text);
 INSERT INTO rel_expected VALUES
 ('pglearn_pm', 'feed', 'SELECT'), ('pglearn_pm', 'config', 'SELECT'),
@@ -66,6 +71,8 @@ SELECT 'pglearn_pm', unnest(ARRAY[
     'record_override_application', 'explain_override',
     '_validate_scope', '_scope_value_ok'  -- build_scope (invoker rights) validates through these
 ]);
+-- issue 12: the out-of-sample evidence, written once (build_lessons' guard and evaluate_alerts read it)
+INSERT INTO fn_expected VALUES ('pglearn_admin', '_oos_evidence');
 -- issue 12: the scope rule, set-based (build_scope, invoker rights, reads through it; so does the generator)
 INSERT INTO fn_expected SELECT r, '_scopes' FROM unnest(ARRAY['pglearn_pm', 'pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected
@@ -77,6 +84,8 @@ SELECT r, unnest(ARRAY[
     '_validate_scope', '_scope_value_ok', '_action_domain_error', '_trade_domain_error'  -- scope and quarantine checks
 ])
 FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
+INSERT INTO fn_expected SELECT r, unnest(ARRAY['scope_stats', 'category_baselines', '_square_over'])  -- issue 13: the finished cube
+FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected
 SELECT 'pglearn_admin', unnest(ARRAY[
     'run_job', 'run_learning_cycle', 'aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors',
@@ -85,6 +94,13 @@ SELECT 'pglearn_admin', unnest(ARRAY[
     '_job_run_begin', '_trade_facts', '_check_as_of', '_fit_half_life', '_cluster_patterns', '_publish_override_generation',
     '_time_efficiency', '_cf_exit_signed_gain', '_persists'
 ]);
+INSERT INTO fn_expected SELECT 'pglearn_admin', unnest(ARRAY['evaluate_alerts', '_cron_field', '_cron_recent_fire', '_scheduled_jobs']);  -- issue 15
+INSERT INTO fn_expected SELECT 'pglearn_pm', unnest(ARRAY['record_override_decisions', 'override_cache_state', 'override_cache_rows'])
+UNION ALL SELECT r, unnest(ARRAY['override_cache_state', 'override_cache_rows', '_buffered_override_decisions'])
+FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r
+UNION ALL SELECT 'pglearn_admin', unnest(ARRAY['flush_override_decisions', '_override_docs']);  -- issue 14
+INSERT INTO fn_expected SELECT 'pglearn_admin', unnest(ARRAY['fold_in_closes', '_cube_facts', '_cube_base', '_cube_cuboids',
+    '_cube_write', '_cube_truncate', '_cube_measures', '_cube_fact_context']);  -- issue 13: the cube's stages
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p
              WHERE p.pronamespace = 'learning'::regnamespace AND has_function_privilege(%L, p.oid, 'EXECUTE')$$, r),

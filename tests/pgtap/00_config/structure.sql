@@ -9,12 +9,20 @@ SELECT tables_are('learning', ARRAY[
     'learning_latent_factors', 'learning_lessons', 'learning_configs', 'override_generation', 'override_current',
     'runtime_override', 'override_application', 'job_runs',
     'synthetic_run', 'replay_run', 'replay_step', 'lesson_snapshot', 'override_score', 'latent_factor_linkage',
-    'lesson_epoch', 'lesson_candidate', 'job_registry'
+    'lesson_epoch', 'lesson_candidate', 'job_registry',
+    'scope_cube_base', 'scope_cube_frame', 'scope_fold_queue', 'scope_cube_code',  -- issue 13
+    'alerts',  -- issue 15
+    'pinned_baseline',  -- issue 16
+    'override_decision_buffer', 'override_decision_counts'  -- issue 14
 ]);
 
 -- the seed's DDL (roadmap 1.2, 1.4), column by column
 SELECT columns_are('learning', 'pattern_scope_stats', ARRAY['id', 'pattern_key', 'action_category', 'scope_mask', 'scope_values',
-    'scope_values_hash', 'n', 'stats', 'updated_at', 'created_at']);
+    'scope_values_hash', 'n', 'updated_at', 'created_at',
+    -- issue 13: mergeable sums in typed columns (learning._cube_measures), no stats JSON (learning.v_pattern_scope_stats)
+    'k', 's_rr', 's_rr2', 's_te', 'n_above', 'weeks', 'sn0', 'sn1', 'sn2', 'sn3', 'sn4', 'ss0', 'ss1', 'ss2', 'ss3', 'ss4',
+    'cfd_n', 'cfd_s', 'cfe_n', 'cfe_s', 'cfe_s2', 'cfx_n', 'cfx_s', 'cfx_later', 'cfx_earlier', 'cfx_dn', 'cfx_ds', 'cfx_ds2',
+    's_t', 's_t2', 's_trr']);
 SELECT col_type_is('learning', 'pattern_scope_stats', 'scope_mask', 'smallint', 'scope_mask is SMALLINT');
 SELECT col_type_is('learning', 'pattern_scope_stats', 'scope_values', 'jsonb', 'scope_values is JSONB');
 SELECT col_type_is('learning', 'pattern_scope_stats', 'n', 'integer', 'n is INT');

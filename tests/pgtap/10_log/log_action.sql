@@ -67,7 +67,7 @@ SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', '
 FROM unnest(ARRAY['[]', '{}', '{"signals": {}}', '{"signals": {}, "applied_knobs": []}',
                   '{"signals": {"TS": "high"}, "applied_knobs": {}}', '{"signals": {}, "applied_knobs": {}, "extra": 1}']) AS c;
 SELECT throws_like(format('SELECT log_action(%L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope', '{"signals": {"TS": "high"}, "applied_knobs": {}}'),
-    'controls.signals.TS must be a number', 'the message names the control');
+    'controls.signals.TS must be a number, got string', 'the message names the control');
 SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L)', '', 'pm.a', 'E1', :'seed_scope', :'seed_controls'),
     '22023', NULL, 'empty position_id -> 22023');
 SELECT throws_ok(format('SELECT log_action(%L, %L, %L, %L, %L, %L)', 'p3', 'pm.a', 'E1', :'seed_scope', :'seed_controls', 'infinity'),

@@ -15,13 +15,9 @@ SELECT is(by_adjust('{}'::float8[]), NULL, 'an empty family adjusts to nothing')
 -- hand-made stats rows: n, mean, variance, baseline b = 0; edge_raw by the seed's formula
 CREATE FUNCTION pg_temp.stat(p_pattern text, p_mask int, p_scope jsonb, p_n int, p_mean float, p_var float, p_extra jsonb DEFAULT '{}')
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, n, stats)
-    VALUES (p_pattern, 'entry', p_mask, p_scope, md5(p_scope::text), p_n,
-            jsonb_build_object('n', p_n, 'avg_rr', p_mean, 'rr_baseline', 0, 'variance', p_var,
-                               'edge_raw', learning.edge_raw(p_mean, p_var, p_n, 0, 0.5, 0.5, 0.5),
-                               'segments_tested', 4, 'segments_positive', 3) || p_extra)
-    ON CONFLICT (pattern_key, action_category, scope_mask, scope_values_hash)
-    DO UPDATE SET n = excluded.n, stats = excluded.stats
+    SELECT pg_temp.cube_cell(p_pattern, 'entry', p_mask, p_scope, p_n,
+        jsonb_build_object('avg_rr', p_mean, 'rr_baseline', 0, 'variance', p_var, 'segments_tested', 4, 'segments_positive', 3)
+        || p_extra)
 $$;
 -- P: pattern-wide mean 1.0 (n 100); its Recover half has mean 1.5, the rest 0.5 (variance 1 on both sides), so the
 -- parent's variance is (223 - 100) / 99; its micro half is just like the parent (no effect of its own).

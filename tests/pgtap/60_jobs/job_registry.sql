@@ -17,8 +17,10 @@ SELECT results_eq(
              ('build_lessons', 4, 'build_lessons', 'pglearn_lessons', '20 */6 * * *', false, '{aggregate_pattern_scope_stats}'),
              ('estimate_half_lives', 5, 'estimate_half_lives', 'pglearn_half_lives', '0 2 * * 1', true, '{}'),
              ('materialize_overrides', 6, 'materialize_overrides', 'pglearn_materialize', '40 */2 * * *', false,
-              '{aggregate_pattern_scope_stats,build_lessons}')$$,
-    'the six jobs, their stages, functions, schedules, gates and prerequisites');
+              '{aggregate_pattern_scope_stats,build_lessons}'),
+             ('evaluate_alerts', 7, 'evaluate_alerts', 'pglearn_alerts', '*/15 * * * *', false, '{}'),
+             ('fold_in_closes', 8, 'fold_in_closes', 'pglearn_fold_in', '* * * * *', false, '{}')$$,  -- issue 13
+    'the eight jobs, their stages, functions, schedules, gates and prerequisites');
 
 -- what the registry points at exists, in the shape run_job calls
 SELECT is(ARRAY(SELECT r.job FROM learning.job_registry AS r
