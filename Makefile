@@ -1,7 +1,9 @@
 # pglearn - the two commands of the README:
 #   make demo   install what is missing, start the embedded Postgres, then on a fresh database pglearn_demo:
 #               migrate, generate a synthetic market, replay it walk-forward, print the report (out/report.html)
-#   make test   the same set-up on a fresh test database, then sqlfluff, pgTAP (pg_prove) and pytest
+#   make test   the same set-up on a fresh test database, then sqlfluff, pgTAP (pg_prove) and pytest; the pg_cron
+#               schedules migrate creates there are paused (active = false), so no background job (fold-in and telemetry
+#               run every minute) races a test; the tests run the jobs themselves
 # make db starts the embedded Postgres with the main database migrated and prints its DSN.
 # With DATABASE_URL set nothing is started: everything targets that server.
 SHELL := /bin/bash
@@ -87,6 +89,8 @@ test: deps
 	echo "== migrate $$dsn" >&2; \
 	$(PGLEARN) --dsn "$$dsn" migrate >/dev/null; \
 	psql -X -q "$$dsn" -c "CREATE EXTENSION IF NOT EXISTS pgtap" ; \
+	psql -X -q "$$dsn" -c "DO \$$p\$$ BEGIN IF to_regclass('cron.job') IS NOT NULL THEN \
+	  UPDATE cron.job SET active = false WHERE database = current_database(); END IF; END \$$p\$$" ; \
 	$(MAKE) --no-print-directory lint; \
 	echo "== pgTAP" >&2; \
 	rc=0; pg_prove --dbname "$$dsn" --ext .sql -r tests/pgtap || rc=1; \

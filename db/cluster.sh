@@ -21,16 +21,11 @@ set -euo pipefail
 
 cmd=${1:-start}
 instance=${2:-dev}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-port_base=${PGLEARN_PORT:-54329}
-case "$instance" in
-  dev) port=$port_base ;;
-  test) port=$((port_base + 1)) ;;
-  *) echo "cluster.sh: unknown instance '$instance' (dev|test)" >&2; exit 2 ;;
-esac
-dbname=${PGLEARN_DB:-pglearn}
-key=$(printf '%s' "$repo" | md5sum | cut -c1-8)
-home=${PGLEARN_HOME:-/var/tmp/pglearn-$(id -u)-$key}/$instance
+me=cluster.sh
+# shellcheck source=db/cluster_env.sh
+. "$(dirname "$0")/cluster_env.sh"
+port=$instance_port
+home=$base/$instance
 data=$home/data
 sock=$home/sock
 pwfile=$home/password
@@ -50,14 +45,7 @@ if [ -n "${DATABASE_URL:-}" ]; then
   esac
 fi
 
-bindir=$(/usr/bin/pg_config --bindir 2>/dev/null || true)
-[ -x "$bindir/pg_ctl" ] || bindir=/usr/lib/postgresql/15/bin
-[ -x "$bindir/pg_ctl" ] || { echo "cluster.sh: PostgreSQL 15 server not found (apt-get install postgresql-15)" >&2; exit 1; }
-
-if [ "$(id -u)" = 0 ]; then server_user=postgres; else server_user=$(id -un); fi
-as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+find_server
 
 running() { [ -f "$data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 # as the superuser, over the socket (peer authentication through the pglearn map; trust on a not yet converted cluster)

@@ -18,29 +18,18 @@ set -euo pipefail
 
 cmd=${1:-start}
 instance=${2:-dev}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-port_base=${PGLEARN_PORT:-54329}
-case "$instance" in
-  dev) primary_port=$port_base ;;
-  test) primary_port=$((port_base + 1)) ;;
-  *) echo "replica.sh: unknown instance '$instance' (dev|test)" >&2; exit 2 ;;
-esac
+me=replica.sh
+# shellcheck source=db/cluster_env.sh
+. "$(dirname "$0")/cluster_env.sh"
+primary_port=$instance_port
 port=${PGLEARN_REPLICA_PORT:-$((port_base + 2))}
-dbname=${PGLEARN_DB:-pglearn}
-key=$(printf '%s' "$repo" | md5sum | cut -c1-8)
-base=${PGLEARN_HOME:-/var/tmp/pglearn-$(id -u)-$key}
 primary_home=$base/$instance
 home=$base/$instance-replica
 data=$home/data
 sock=$home/sock
 slot=pglearn_${instance}_replica
 
-bindir=$(/usr/bin/pg_config --bindir 2>/dev/null || true)
-[ -x "$bindir/pg_ctl" ] || bindir=/usr/lib/postgresql/15/bin
-[ -x "$bindir/pg_ctl" ] || { echo "replica.sh: PostgreSQL 15 server not found" >&2; exit 1; }
-as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+find_server
 running() { [ -f "$data/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 primary_psql() {
   as_owner "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$primary_home/sock" -p "$primary_port" -U postgres -d postgres "$@"

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION learning.n_min(subset_size integer)
 RETURNS integer
 LANGUAGE sql
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
     SELECT (pm_config() #>> ARRAY['tunables', 'n_min',
         CASE WHEN subset_size <= 2 THEN 'k1_2' WHEN subset_size <= 4 THEN 'k3_4'

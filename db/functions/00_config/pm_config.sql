@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION learning.pm_config()
 RETURNS jsonb
 LANGUAGE sql
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
     SELECT c.config FROM learning.learning_configs AS c WHERE c.config_key = 'pm_config'
 $$;

@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION learning.regime_context(as_of timestamptz DEFAULT now
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_phase phase_state%ROWTYPE;

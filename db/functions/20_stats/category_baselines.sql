@@ -15,7 +15,7 @@ CREATE OR REPLACE FUNCTION learning.category_baselines(p_as_of timestamptz)
 RETURNS TABLE (action_category text, baseline float8, n bigint)
 LANGUAGE sql
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
     WITH cfg AS (
         SELECT (learning.pm_config() #>> '{tunables,rr_baseline}')::float8 AS fixed_b

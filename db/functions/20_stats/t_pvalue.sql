@@ -42,12 +42,7 @@ DECLARE
     lf double precision;   -- ln of the prefactor x^a (1 - x)^(1/2) / B(a, 1/2)
     u double precision;
     x double precision;
-    aa double precision;
-    c double precision;
-    d double precision;
     h double precision;
-    del double precision;
-    m double precision;
     nu double precision;
     z double precision;
     s double precision;
@@ -125,45 +120,13 @@ BEGIN
             x := 1.0 / (1.0 + w);
             IF x < (a + 1.0) / (a + 2.5) THEN
                 -- I_x(a, 1/2) directly
-                c := 1.0;
-                d := 1.0 / (1.0 - (a + 0.5) * x / (a + 1.0));
-                h := d;
-                m := 0.0;
-                LOOP
-                    m := m + 1.0;
-                    aa := m * (0.5 - m) * x / ((a - 1.0 + 2.0 * m) * (a + 2.0 * m));
-                    d := 1.0 / (1.0 + aa * d);
-                    c := 1.0 + aa / c;
-                    h := h * d * c;
-                    aa := -(a + m) * (a + 0.5 + m) * x / ((a + 2.0 * m) * (a + 1.0 + 2.0 * m));
-                    d := 1.0 / (1.0 + aa * d);
-                    c := 1.0 + aa / c;
-                    del := d * c;
-                    h := h * del;
-                    EXIT WHEN abs(del - 1.0) < 1e-15 OR m >= 300.0;
-                END LOOP;
+                h := learning._betacf(a, 0.5, x);
                 lf := lf + ln(h);
                 RETURN CASE WHEN lf < -708.0 THEN 0.0 ELSE least(1.0, exp(lf)) END;
             END IF;
             -- 1 - I_y(1/2, a), y = 1 - x = w / (1 + w)
             x := w / (1.0 + w);
-            c := 1.0;
-            d := 1.0 / (1.0 - (a + 0.5) * x / 1.5);
-            h := d;
-            m := 0.0;
-            LOOP
-                m := m + 1.0;
-                aa := m * (a - m) * x / ((-0.5 + 2.0 * m) * (0.5 + 2.0 * m));
-                d := 1.0 / (1.0 + aa * d);
-                c := 1.0 + aa / c;
-                h := h * d * c;
-                aa := -(0.5 + m) * (a + 0.5 + m) * x / ((0.5 + 2.0 * m) * (1.5 + 2.0 * m));
-                d := 1.0 / (1.0 + aa * d);
-                c := 1.0 + aa / c;
-                del := d * c;
-                h := h * del;
-                EXIT WHEN abs(del - 1.0) < 1e-15 OR m >= 300.0;
-            END LOOP;
+            h := learning._betacf(0.5, a, x);
             RETURN greatest(0.0, 1.0 - 2.0 * a * exp(lf) * h);
         END IF;
 

@@ -14,7 +14,7 @@
 CREATE OR REPLACE FUNCTION learning.cluster_latent_factors(as_of timestamptz DEFAULT now())
 RETURNS integer
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_cut double precision;

@@ -12,7 +12,7 @@
 CREATE OR REPLACE FUNCTION learning.estimate_half_lives(as_of timestamptz DEFAULT now())
 RETURNS integer
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     t constant jsonb := pm_config() -> 'tunables';

@@ -14,7 +14,7 @@
 CREATE OR REPLACE FUNCTION learning.learn_regime_weights(as_of timestamptz DEFAULT now())
 RETURNS integer
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     t constant jsonb := pm_config() -> 'tunables';

@@ -42,6 +42,8 @@ SET client_min_messages = warning
 AS $$
 DECLARE
     t constant jsonb := learning.pm_config() -> 'tunables';
+    -- each lever's neutral value (learning.lever_catalogue(), the one source): where a new lesson's levers start
+    nt constant jsonb := (SELECT jsonb_object_agg(c.lever, c.neutral) FROM learning.lever_catalogue() AS c);
     v_lr constant float := (t ->> 'learning_rate')::float;
     v_max_step constant float := (t ->> 'max_step')::float;
     v_q constant float := (t ->> 'fdr_q')::float;
@@ -398,7 +400,7 @@ BEGIN
     ),
     effect AS (
         SELECT s.*,
-               coalesce((s.prev #>> '{execution_levers,entry_delay_bars}')::int, 0) AS prev_delay,
+               coalesce((s.prev #>> '{execution_levers,entry_delay_bars}')::int, (nt ->> 'entry_delay_bars')::int) AS prev_delay,
                -- strength: the reliability of the effect (its shrinkage weight) times its consistency over time
                CASE WHEN s.rr_ok THEN s.w_rr * CASE WHEN s.seg_t = 0 THEN 0.5
                                                      WHEN s.edge >= 0 THEN s.seg_p::float / s.seg_t
@@ -416,31 +418,31 @@ BEGIN
            e.scope_values, 'active',
            jsonb_build_object(
                'capital_levers', jsonb_build_object(
-                   'size_mult', learning.clamp_to_bounds(coalesce((e.prev #>> '{capital_levers,size_mult}')::float, 1) * (1 + e.step), 'size_mult', t),
+                   'size_mult', learning.clamp_to_bounds(coalesce((e.prev #>> '{capital_levers,size_mult}')::float, (nt ->> 'size_mult')::float) * (1 + e.step), 'size_mult', t),
                    'entry_aggression_mult', learning.clamp_to_bounds(
-                       coalesce((e.prev #>> '{capital_levers,entry_aggression_mult}')::float, 1) * (1 + e.step), 'entry_aggression_mult', t),
+                       coalesce((e.prev #>> '{capital_levers,entry_aggression_mult}')::float, (nt ->> 'entry_aggression_mult')::float) * (1 + e.step), 'entry_aggression_mult', t),
                    'exit_aggression_mult', learning.clamp_to_bounds(
-                       coalesce((e.prev #>> '{capital_levers,exit_aggression_mult}')::float, 1) * (1 - e.step), 'exit_aggression_mult', t)
+                       coalesce((e.prev #>> '{capital_levers,exit_aggression_mult}')::float, (nt ->> 'exit_aggression_mult')::float) * (1 - e.step), 'exit_aggression_mult', t)
                ),
                'execution_levers', jsonb_strip_nulls(jsonb_build_object(
                    'entry_delay_bars', CASE
                        WHEN e.later_entry THEN learning.clamp_to_bounds(e.prev_delay + sign(e.target_delay - e.prev_delay), 'entry_delay_bars', t)::int
                        ELSE (e.prev #>> '{execution_levers,entry_delay_bars}')::int END,
-                   'phase1_frac_mult', learning.clamp_to_bounds(coalesce((e.prev #>> '{execution_levers,phase1_frac_mult}')::float, 1)
+                   'phase1_frac_mult', learning.clamp_to_bounds(coalesce((e.prev #>> '{execution_levers,phase1_frac_mult}')::float, (nt ->> 'phase1_frac_mult')::float)
                        * (1 - CASE WHEN e.later_entry THEN least(v_max_step, v_lr * greatest(e.cf_gain, 0)) ELSE 0 END), 'phase1_frac_mult', t),
                    'trim_delay_mult', learning.clamp_to_bounds(
-                       coalesce((e.prev #>> '{execution_levers,trim_delay_mult}')::float, 1) * (1 + e.exit_step), 'trim_delay_mult', t),
+                       coalesce((e.prev #>> '{execution_levers,trim_delay_mult}')::float, (nt ->> 'trim_delay_mult')::float) * (1 + e.exit_step), 'trim_delay_mult', t),
                    'trail_mult', learning.clamp_to_bounds(
-                       coalesce((e.prev #>> '{execution_levers,trail_mult}')::float, 1) * (1 + e.exit_step), 'trail_mult', t),
+                       coalesce((e.prev #>> '{execution_levers,trail_mult}')::float, (nt ->> 'trail_mult')::float) * (1 + e.exit_step), 'trail_mult', t),
                    'panic_trigger_mult', learning.clamp_to_bounds(
-                       coalesce((e.prev #>> '{execution_levers,panic_trigger_mult}')::float, 1) * (1 + e.step), 'panic_trigger_mult', t)
+                       coalesce((e.prev #>> '{execution_levers,panic_trigger_mult}')::float, (nt ->> 'panic_trigger_mult')::float) * (1 + e.step), 'panic_trigger_mult', t)
                )) || jsonb_build_object('signal_thresholds',
                    coalesce(e.prev #> '{execution_levers,signal_thresholds}', '{}'::jsonb)
                    || CASE WHEN NOT e.rr_ok THEN '{}'::jsonb
                            WHEN e.action_category = 'add' THEN jsonb_build_object('min_ts_for_add', learning.clamp_to_bounds(
-                               coalesce((e.prev #>> '{execution_levers,signal_thresholds,min_ts_for_add}')::float, 0.5) - e.step, 'signal_threshold', t))
+                               coalesce((e.prev #>> '{execution_levers,signal_thresholds,min_ts_for_add}')::float, (nt ->> 'signal_threshold')::float) - e.step, 'signal_threshold', t))
                            WHEN e.action_category = 'trim' THEN jsonb_build_object('min_ox_for_trim', learning.clamp_to_bounds(
-                               coalesce((e.prev #>> '{execution_levers,signal_thresholds,min_ox_for_trim}')::float, 0.5) - e.step, 'signal_threshold', t))
+                               coalesce((e.prev #>> '{execution_levers,signal_thresholds,min_ox_for_trim}')::float, (nt ->> 'signal_threshold')::float) - e.step, 'signal_threshold', t))
                            ELSE '{}'::jsonb END)
            ),
            coalesce(e.edge, 0),

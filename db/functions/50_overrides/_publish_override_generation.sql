@@ -12,7 +12,7 @@
 CREATE OR REPLACE FUNCTION learning._publish_override_generation(p_generation bigint)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 BEGIN
     UPDATE runtime_override AS r

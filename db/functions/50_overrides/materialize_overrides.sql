@@ -16,7 +16,7 @@
 CREATE OR REPLACE FUNCTION learning.materialize_overrides(as_of timestamptz DEFAULT now())
 RETURNS integer
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_keep constant int := (pm_config() #>> '{tunables,override_generations_kept}')::int;

@@ -7,7 +7,7 @@
 CREATE OR REPLACE FUNCTION learning.rollback_overrides()
 RETURNS bigint
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_prev bigint;

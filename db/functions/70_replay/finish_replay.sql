@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION learning.finish_replay(run_id bigint, error text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 BEGIN
     UPDATE replay_run AS r

@@ -12,7 +12,7 @@
 CREATE OR REPLACE FUNCTION learning.run_replay_step(run_id bigint, as_of timestamptz)
 RETURNS jsonb
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_t0 constant timestamptz := clock_timestamp();

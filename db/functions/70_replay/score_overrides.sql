@@ -20,7 +20,7 @@
 CREATE OR REPLACE FUNCTION learning.score_overrides(generation bigint, window_from timestamptz, window_to timestamptz)
 RETURNS integer
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_rows integer;

@@ -8,7 +8,7 @@
 CREATE OR REPLACE FUNCTION learning.start_replay(replay_from timestamptz, replay_to timestamptz, step interval)
 RETURNS bigint
 LANGUAGE plpgsql
-SET search_path = pg_catalog, learning
+SET search_path = pg_catalog, learning, pg_temp
 AS $$
 DECLARE
     v_run bigint;

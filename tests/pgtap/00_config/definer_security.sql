@@ -3,13 +3,17 @@
 -- temp tables named like the real ones (with plausible rows) change nothing: ghost positions cannot be closed,
 -- resolve_overrides answers from the real current generation, telemetry lands in the real table.
 \ir ../fixtures.psql
-SELECT plan(26);
+SELECT plan(27);
 
 -- every definer function pins exactly the safe path, and every one of them is exercised below
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p
                 WHERE p.pronamespace = 'learning'::regnamespace AND p.prosecdef
                   AND NOT coalesce('search_path=pg_catalog, learning, pg_temp' = ANY(p.proconfig), false) ORDER BY 1),
     '{}'::text [], 'every SECURITY DEFINER function has search_path = pg_catalog, learning, pg_temp');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p CROSS JOIN unnest(p.proconfig) AS c (setting)
+                WHERE p.pronamespace = 'learning'::regnamespace AND c.setting LIKE 'search\_path=%'
+                  AND c.setting NOT LIKE '%, pg\_temp' ORDER BY 1),
+    '{}'::text [], 'every function that pins a search_path puts pg_temp last (invoker functions too)');
 SELECT set_eq($$SELECT p.proname::text FROM pg_proc AS p WHERE p.pronamespace = 'learning'::regnamespace AND p.prosecdef$$,
     ARRAY['log_action', 'close_trade', 'resolve_overrides', 'record_override_application', 'explain_override', '_job_run_begin',
           '_scheduled_jobs', '_cube_truncate',  -- issue 15: _scheduled_jobs; issue 13: _cube_truncate

@@ -71,6 +71,8 @@ SELECT 'pglearn_pm', unnest(ARRAY[
     'record_override_application', 'explain_override',
     '_validate_scope', '_scope_value_ok'  -- build_scope (invoker rights) validates through these
 ]);
+-- issue 12: the incomplete beta's continued fraction, written once (t_pvalue, invoker rights, calls it twice)
+INSERT INTO fn_expected SELECT r, '_betacf' FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 -- issue 12: the out-of-sample evidence, written once (build_lessons' guard and evaluate_alerts read it)
 INSERT INTO fn_expected VALUES ('pglearn_admin', '_oos_evidence');
 -- issue 12: the scope rule, set-based (build_scope, invoker rights, reads through it; so does the generator)
