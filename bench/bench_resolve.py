@@ -170,6 +170,7 @@ def main() -> None:
             print(json.dumps(report, indent=2))
             return
         from pglearn import OverrideCache
+        from pglearn.progress import bar
 
         # the cache: identical answers, speed, reload
         rng = random.Random(args.seed)
@@ -177,7 +178,7 @@ def main() -> None:
         with OverrideCache(args.dsn, telemetry=False) as cache:
             conn.execute("BEGIN READ ONLY")
             mismatches = 0
-            for c in cases:
+            for c in bar(cases, desc="cache = SQL?", unit="case"):
                 sql = conn.execute("SELECT resolve_overrides(%s, %s, %s, %s, %s)", (c[0], c[1], *map(Jsonb, c[2:]))).fetchone()[0]
                 mine = cache.resolve(*c)
                 sql.pop("telemetry"), (mine := dict(mine)).pop("telemetry")

@@ -23,6 +23,7 @@ import time
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pglearn.progress import bar
 from pglearn.scaleout import deploy
 from pglearn.synthetic import generate
 from scratch import drop_database, scratch_database
@@ -41,7 +42,7 @@ def _rates(conns: dict[str, psycopg.Connection], sql: str, rows: list[tuple], ch
     """Calls per second of sql over rows on each connection, interleaved chunk by chunk (one node, then the router,
     then the next chunk), so both sides see the same background load of this shared machine."""
     spent = dict.fromkeys(conns, 0.0)
-    for i in range(0, len(rows), chunk):
+    for i in bar(range(0, len(rows), chunk), desc=sql.split('(')[0].removeprefix('SELECT '), unit='chunk'):
         for label, conn in conns.items():
             t = time.perf_counter()
             with conn.cursor() as cur:

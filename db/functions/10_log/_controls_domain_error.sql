@@ -6,12 +6,12 @@
  * "applied_knobs": {name: number}}: exactly those two keys, each a JSON object; every value a number within
  * +/- 1,000,000 (1e6), so no reader casting it to float can overflow; every name at most 200 characters. The first
  * offender in that order (by field name within a check) is named. Read by the action_log_validate trigger, which
- * raises 22023 with this text. An IMMUTABLE SQL expression that never raises (CASE guards the numeric cast).
+ * raises 22023 with this text. A STABLE SQL expression (format is STABLE) that never raises (CASE guards the cast).
  */
 CREATE OR REPLACE FUNCTION learning._controls_domain_error(p_controls jsonb)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE PARALLEL SAFE
+STABLE PARALLEL SAFE
 AS $$
     SELECT CASE
         WHEN jsonb_typeof(p_controls) IS DISTINCT FROM 'object'
