@@ -35,7 +35,7 @@ AS $$
                 'macro_phase', p.macro_phase,
                 'meso_phase', p.meso_phase,
                 'micro_phase', p.micro_phase,
-                'bucket_leader', k.leader,
+                'bucket_leader', k.ranking[1],
                 'bucket_rank_position', k.pos,
                 'market_family', r.market_family,
                 'bucket', c.bucket,
@@ -46,7 +46,7 @@ AS $$
         END AS scope,
         CASE
             WHEN p.ts IS NULL THEN 'phase_state'
-            WHEN k.leader IS NULL THEN 'bucket_snapshot'
+            WHEN k.ranking IS NULL THEN 'bucket_snapshot'
             WHEN c.bucket IS NULL THEN 'token'
             WHEN k.pos IS NULL THEN 'bucket_rank'
         END AS missing
@@ -66,17 +66,14 @@ AS $$
         ORDER BY t.valid_from DESC
         LIMIT 1
     ) AS c ON true
-    LEFT JOIN LATERAL (
-        SELECT
-            (array_agg(b.bucket ORDER BY b.rank_position)) [1] AS leader,
-            count(*) FILTER (WHERE b.rank_position <= (SELECT o.rank_position FROM learning.phase_state_bucket AS o
-                                                       WHERE o.ts = b.ts AND o.bucket = c.bucket))::integer AS pos0,
-            bool_or(b.bucket = c.bucket) AS ranked
-        FROM learning.phase_state_bucket AS b
-        WHERE b.ts = (SELECT max(m.ts) FROM learning.phase_state_bucket AS m WHERE m.ts <= r.as_of)
-        GROUP BY b.ts
-    ) AS k0 ON true
-    CROSS JOIN LATERAL (SELECT k0.leader, CASE WHEN k0.ranked THEN k0.pos0 END AS pos) AS k
+    LEFT JOIN LATERAL (  -- the ranking in force, leader first (NULL: no snapshot), and the token's bucket's place in it
+        SELECT x.ranking, array_position(x.ranking, c.bucket) AS pos
+        FROM (
+            SELECT array_agg(b.bucket ORDER BY b.rank_position) AS ranking
+            FROM learning.phase_state_bucket AS b
+            WHERE b.ts = (SELECT max(m.ts) FROM learning.phase_state_bucket AS m WHERE m.ts <= r.as_of)
+        ) AS x
+    ) AS k ON true
     ORDER BY r.ord;
 $$;
 COMMENT ON FUNCTION learning._scopes(text[], text[], text[], text[], text[], timestamptz[]) IS
