@@ -4,16 +4,22 @@ On a scratch database (it publishes a generation of its own), with --overrides c
 default: 250 patterns x 4 categories x 10 scopes, lessons under the prefix pm.benchres. written straight into
 learning_lessons and materialized by learning.materialize_overrides):
   1. pgbench, --clients clients (4), prepared, --seconds each, one after the other in one run:
-     `SELECT * FROM learning.learning_lessons WHERE id = $1` (random id), then resolve_overrides with a matching
-     scope (random pattern and category; its telemetry written), then the same in read-only transactions (as on a hot
-     standby, nothing written). TPS, p50 and p99 latency from pgbench's per-transaction log; the ratio to the
-     primary-key select is the issue's target (>= 0.5, p99 <= 1 ms).
+     `SELECT * FROM learning.learning_lessons WHERE id = $1` (random id), then three calibration functions with
+     resolve_overrides' signature and its SECURITY DEFINER / SET search_path header (created by the bench in the
+     scratch schema bench_calib): one that only returns its input, one that runs one primary-key select (the ceiling
+     of any plpgsql function that reads a table per call), one that runs resolve_overrides' decision statement alone
+     (learning._resolve_decision: flags, match, document; no argument check, no telemetry), then resolve_overrides with a matching scope (random
+     pattern and category; its telemetry written), then the same in read-only transactions (as on a hot standby,
+     nothing written). TPS, p50 and p99 latency from pgbench's per-transaction log; the ratio to the primary-key
+     select is the issue's target (>= 0.5, p99 <= 1 ms).
   2. telemetry bytes per call: growth of the telemetry relations over the pgbench run / its calls (the compact rows
      in the unlogged buffer), and the growth of the durable ones (hourly counters, full rows) by the roll-up
      (learning.flush_override_decisions) / the same calls.
   3. OverrideCache: resolves per second in one Python thread over --cases random cases (scopes, levers, controls),
      and the same --cases answered by SQL (`SELECT resolve_overrides(...)` in a read-only transaction): they must be
-     identical but for "telemetry".
+     identical but for "telemetry". Best of 3 rounds, with telemetry (OverrideCache(dsn): what a PM gets by default)
+     and without; per wall-clock second and per second of the thread's CPU time (time.thread_time: on a shared
+     machine the wall clock also counts the time other processes hold the core).
   4. reload: a new generation is materialized on another connection; the time from its commit until the cache
      answers from it (LISTEN pglearn_overrides), and the same with polling only (as on a hot standby).
 Usage: .venv/bin/python bench/bench_resolve.py --dsn postgresql://postgres:...@127.0.0.1:54329/pglearn_bench
@@ -48,6 +54,35 @@ SCOPE = {"macro_phase": "Recover", "meso_phase": "Dip", "micro_phase": "Good", "
 BASE = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.1}
 CONTROLS = {"entry_delay_bars": 0, "phase1_frac": 0.15, "trail_speed": 1.0}
 TELEMETRY = ("learning.override_decision_buffer", "learning.override_decision_counts", "learning.override_application")
+# the calibration functions: resolve_overrides' signature and header, and nothing (or one primary-key select) inside
+CALIBRATION = """
+CREATE SCHEMA IF NOT EXISTS bench_calib;
+CREATE OR REPLACE FUNCTION bench_calib.returns_input(pattern_key text, action_category text, scope jsonb,
+                                                     base_levers jsonb, plan_controls jsonb)
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, learning, pg_temp
+AS $$ BEGIN RETURN base_levers; END $$;
+CREATE OR REPLACE FUNCTION bench_calib.one_pk_select(pattern_key text, action_category text, scope jsonb,
+                                                     base_levers jsonb, plan_controls jsonb)
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, learning, pg_temp
+AS $$
+DECLARE v jsonb;
+BEGIN
+    SELECT l.scope_values INTO v FROM learning.learning_lessons AS l WHERE l.id = length(one_pk_select.pattern_key);  -- an index probe
+    RETURN v;
+END $$;
+-- (created only where learning._resolve_decision exists, migration 0017 and later)
+CREATE OR REPLACE FUNCTION bench_calib.decision_only(pattern_key text, action_category text, scope jsonb,
+                                                     base_levers jsonb, plan_controls jsonb)
+RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, learning, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE v jsonb;
+BEGIN  -- resolve_overrides' one statement alone: no argument check, no telemetry
+    SELECT d.doc INTO v FROM learning._resolve_decision(pattern_key, action_category, scope, base_levers, plan_controls,
+                                                        'read_only') AS d;
+    RETURN v;
+END $$;
+"""
 
 
 def setup(conn: psycopg.Connection, overrides: int, seed: int) -> None:
@@ -111,6 +146,10 @@ def _noop(pattern, category, scope, base, controls) -> dict:
     return {"levers": base, "controls": controls}
 
 
+class _Noop:
+    resolve = staticmethod(_noop)
+
+
 def random_case(rng: random.Random) -> tuple:
     scope = {d: rng.choice(v) for d, v in DIMS.items()}
     if rng.random() < 0.1:
@@ -122,6 +161,18 @@ def random_case(rng: random.Random) -> tuple:
                 if rng.random() < 0.6}
     pattern = f"{PREFIX}{rng.randrange(PATTERNS + 5)}"  # a few patterns without overrides
     return pattern, rng.choice(CATEGORIES), scope, base, controls
+
+
+def timed(cache, cases: list) -> tuple[int, int]:
+    """Best of 3 rounds over the cases: resolves per wall-clock second and per second of this thread's CPU time."""
+    wall, cpu = [], []
+    for _ in range(3):
+        t, c = time.perf_counter(), time.thread_time()
+        for case in cases:
+            cache.resolve(*case)
+        wall.append(len(cases) / (time.perf_counter() - t))
+        cpu.append(len(cases) / max(time.thread_time() - c, 1e-9))
+    return round(max(wall)), round(max(cpu))
 
 
 def main() -> None:
@@ -143,10 +194,16 @@ def main() -> None:
             "SELECT count(*) FROM learning.runtime_override JOIN learning.override_current USING (generation)").fetchone()[0]
         max_id = conn.execute("SELECT max(id) FROM learning.learning_lessons").fetchone()[0]
         pk = f"\\set id random(1, {max_id})\nSELECT * FROM learning.learning_lessons WHERE id = :id;\n"
-        resolve = (f"\\set p random(0, {PATTERNS - 1})\n\\set c random(1, 4)\n"
-                   f"SELECT resolve_overrides('{PREFIX}' || :p, (ARRAY['entry', 'add', 'trim', 'exit'])[:c], "
-                   f"'{json.dumps(SCOPE)}', '{json.dumps(BASE)}', '{json.dumps(CONTROLS)}');\n")
+        call = (f"\\set p random(0, {PATTERNS - 1})\n\\set c random(1, 4)\n"
+                f"SELECT __FN__('{PREFIX}' || :p, (ARRAY['entry', 'add', 'trim', 'exit'])[:c], "
+                f"'{json.dumps(SCOPE)}', '{json.dumps(BASE)}', '{json.dumps(CONTROLS)}');\n")
+        resolve = call.replace("__FN__", "resolve_overrides")
         report["pk_select"] = pgbench(args.dsn, pk, args.clients, args.seconds)
+        conn.execute(CALIBRATION)
+        has_decision = conn.execute("SELECT to_regproc('learning._resolve_decision') IS NOT NULL").fetchone()[0]
+        for name in ("returns_input", "one_pk_select") + (("decision_only",) if has_decision else ()):
+            report[f"calibration_plpgsql_{name}"] = pgbench(args.dsn, call.replace("__FN__", f"bench_calib.{name}"), args.clients,
+                                                            args.seconds)
         has_buffer = conn.execute("SELECT to_regclass('learning.override_decision_buffer') IS NOT NULL").fetchone()[0]
         if has_buffer:  # start from an empty buffer, its pages returned
             conn.execute("SELECT learning.flush_override_decisions()")
@@ -163,8 +220,10 @@ def main() -> None:
             report["durable_telemetry_bytes_per_call_after_rollup"] = round(
                 (conn.execute(size, (list(durable),)).fetchone()[0] - kept) / calls, 2)
         report["resolve_match_read_only"] = pgbench(args.dsn, resolve, args.clients, args.seconds, read_only=True)
-        for k in ("resolve_match", "resolve_match_read_only"):
-            report[f"ratio_{k}_vs_pk"] = round(report[k]["tps"] / report["pk_select"]["tps"], 2)
+        for k in ("calibration_plpgsql_returns_input", "calibration_plpgsql_one_pk_select",
+                  "calibration_plpgsql_decision_only", "resolve_match", "resolve_match_read_only"):
+            if k in report:
+                report[f"ratio_{k}_vs_pk"] = round(report[k]["tps"] / report["pk_select"]["tps"], 2)
 
         if args.skip_cache:
             print(json.dumps(report, indent=2))
@@ -185,32 +244,17 @@ def main() -> None:
                 mismatches += sql != mine
             conn.execute("COMMIT")
             report["cache_cases"], report["cache_mismatches"] = len(cases), mismatches
-            rounds = []
-            for _ in range(3):
-                t = time.perf_counter()
-                for c in cases:
-                    cache.resolve(*c)
-                rounds.append(len(cases) / (time.perf_counter() - t))
-            report["cache_resolves_per_s_no_telemetry"] = round(max(rounds))
-        with OverrideCache(args.dsn, flush_interval=60) as cache:
+            report["cache_resolves_per_s_no_telemetry"], report["cache_resolves_per_cpu_s_no_telemetry"] = timed(cache, cases)
+        with OverrideCache(args.dsn, flush_interval=60) as cache:  # the default: telemetry counters, shipped in batches
             plain = [c for c in cases if type(c[2]["bucket_rank_position"]) is int]
-            t = time.perf_counter()
-            for c in cases:
-                cache.resolve(*c)
-            report["cache_resolves_per_s_with_telemetry"] = round(len(cases) / (time.perf_counter() - t))
-            t = time.perf_counter()
-            for c in plain:
-                cache.resolve(*c)
-            report["cache_resolves_per_s_with_telemetry_integer_ranks"] = round(len(plain) / (time.perf_counter() - t))
+            report["cache_resolves_per_s_with_telemetry"], report["cache_resolves_per_cpu_s_with_telemetry"] = timed(cache, cases)
+            report["cache_resolves_per_s_with_telemetry_integer_ranks"] = timed(cache, plain)[0]
             t = time.perf_counter()
             shipped = cache.flush()
             report["cache_flush_s"] = round(time.perf_counter() - t, 3)
             report["cache_counters_shipped"] = shipped
         # calibration: the same loop around a function that only builds a small dict (how busy this machine is)
-        t = time.perf_counter()
-        for c in cases:
-            _noop(*c)
-        report["python_noop_calls_per_s"] = round(len(cases) / (time.perf_counter() - t))
+        report["python_noop_calls_per_s"], report["python_noop_calls_per_cpu_s"] = timed(_Noop, cases)
         for label, kwargs in (("listen", {}), ("poll_only", {"listen": False, "poll_interval": 0.5})):
             with OverrideCache(args.dsn, telemetry=False, **kwargs) as c2:  # one cache at a time: the loads share the GIL
                 delays, loads = [], []

@@ -5,11 +5,13 @@ Databases bench_so_src (the generated history), bench_so_one (one node), bench_s
 created beside --dsn and dropped at the end. The same actions and trades are logged and closed through
 learning.log_action / learning.close_trade on one node and on the router (one connection each, one call a
 statement, autocommit; the two sides interleaved 200 calls at a time, so that both see the same background load),
-then one learning cycle runs on each (learning.run_learning_cycle vs
-scaleout.run_learning_cycle: gather, learn, hand off), then --resolves resolve_overrides calls on scopes of the
-published overrides. Reported: calls per second, the cycle's seconds, and the router / one-node ratios.
+then --cycles learning cycles run on each, a week apart (learning.run_learning_cycle vs scaleout.run_learning_cycle:
+the shards learn their own patterns, the router what spans patterns, in rounds; docs/operations.md "Scaling out"),
+the two sides alternating which goes first, then --resolves resolve_overrides calls on scopes of the published
+overrides. Reported: calls per second, a cycle's mean seconds (with the router's phases and the kB of JSON each round
+moved, of the last cycle), and the router / one-node ratios.
 On one machine the shards share its CPUs and disk with the router: this measures the routing overhead (one more
-connection hop per call; the gather and hand-off of a cycle), not a speed-up (docs/operations.md, "Scaling out").
+connection hop per call; the rounds of a cycle), not a speed-up (docs/operations.md, "Scaling out").
 Usage: .venv/bin/python bench/bench_scaleout.py --dsn "$(db/cluster.sh dsn dev)" --trades 3000
 """
 
@@ -19,6 +21,7 @@ import argparse
 import json
 import random
 import time
+from datetime import timedelta
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -59,6 +62,7 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=8)
     ap.add_argument("--patterns", type=int, default=8)
     ap.add_argument("--resolves", type=int, default=2000)
+    ap.add_argument("--cycles", type=int, default=3, help="learning cycles per side, a week apart, ending after the last close")
     args = ap.parse_args()
     src = scratch_database(args.dsn, "bench_so_src")
     with psycopg.connect(src) as conn:
@@ -88,14 +92,30 @@ def main() -> None:
                                ("close_trade_per_s", "SELECT learning.close_trade(%s, %s, %s, %s)", trades)):
             for label, rate in _rates(conns, sql, rows).items():
                 report[label][key] = rate
-        for label, cycle in (("one_node", "learning.run_learning_cycle"), ("two_shards", "scaleout.run_learning_cycle")):
-            r = report[label]
-            t = time.perf_counter()
-            result = conns[label].execute(f"SELECT {cycle}(%s)", (as_of,)).fetchone()[0]
-            r["cycle_s"] = round(time.perf_counter() - t, 2)
-            r["cycle_jobs_ms"] = {j["job"]: j["ms"] for j in result["jobs"]}
-            if "ms" in result:
-                r["cycle_steps_ms"] = result["ms"]
+        # --cycles learning cycles walking forward a week at a time to the end of the history, the two sides
+        # alternating which goes first, so both see the same background load; reported: the mean of each side
+        cycles = {"one_node": "learning.run_learning_cycle", "two_shards": "scaleout.run_learning_cycle"}
+        spent: dict[str, list[float]] = {label: [] for label in cycles}
+        for step in range(args.cycles):
+            at = as_of - timedelta(weeks=args.cycles - 1 - step)
+            for label in (list(cycles) if step % 2 == 0 else list(cycles)[::-1]):
+                t = time.perf_counter()
+                result = conns[label].execute(f"SELECT {cycles[label]}(%s)", (at,)).fetchone()[0]
+                spent[label].append(time.perf_counter() - t)
+                assert result["ok"], result
+                r = report[label]
+                r["cycle_jobs_ms"] = {j["job"]: j["ms"] for j in result["jobs"]}
+                if "ms" in result:
+                    r["cycle_steps_ms"] = result["ms"]
+                if "kb" in result:
+                    r["cycle_kb"] = result["kb"]
+        learned = """SELECT (SELECT count(*) FROM learning.learning_lessons),
+                            (SELECT n_overrides FROM learning.override_current JOIN learning.override_generation USING (generation))"""
+        assert conns["one_node"].execute(learned).fetchone() == conns["two_shards"].execute(learned).fetchone(), \
+            "the router learned as many lessons and overrides as one node"
+        for label, times in spent.items():
+            report[label]["cycle_s"] = round(sum(times) / len(times), 2)
+            report[label]["cycle_s_each"] = [round(x, 2) for x in times]
         picks = conns["one_node"].execute("""SELECT o.pattern_key, o.action_category, a.scope
                                 FROM learning.runtime_override AS o JOIN learning.override_current USING (generation)
                                 CROSS JOIN LATERAL (SELECT a.scope FROM learning.action_log AS a

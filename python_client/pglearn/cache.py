@@ -7,16 +7,25 @@ pglearn.InvalidValue (22023) as the function does. A background thread reloads t
 published (LISTEN pglearn_overrides on the primary) or when polling the read DSN shows a new generation or new flags
 (a hot standby cannot LISTEN), and ships the decision counters in batches (learning.record_override_decisions). A
 clean close() flushes; a crash loses the counters of at most one flush interval.
+
+The hot path (docs/api.md, "OverrideCache"): everything that depends only on the snapshot is computed at load time,
+per (pattern, category) and per candidate (the candidates' scopes as frozensets of items in rank order, the mode,
+the levers, the "applied" document, the telemetry token); a call checks its arguments with the SQL function's good-
+path test, finds the first contained scope with one C-level scan, multiplies and clamps, and appends the candidate's
+token to a deque (an atomic append: no lock, no tuple built per call), which the background thread counts.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 import threading
 import time
+from collections import Counter, deque
 from datetime import datetime, timezone
+from itertools import repeat
 
 import psycopg
 
@@ -86,13 +95,22 @@ def _as_text(v: object) -> str | None:
 
 
 class _State:
-    """One immutable snapshot: a generation, its index and the flags. Swapped whole by the reload thread."""
+    """One immutable snapshot: a generation, its index and the flags. Swapped whole by the reload thread.
+
+    index: {pattern_key: {action_category: entry}}, entry = (integer dims of the namespace, the candidates' scopes
+    (frozensets of items) in rank order, {scope: candidate}, mode, shadow, telemetry word); a candidate is a tuple
+    (lesson_id, entry_aggression_mult, exit_aggression_mult, size_mult, execution controls or None, applied document,
+    strength_doc, execution_doc, telemetry token), the execution controls (entry_delay_bars, the multipliers it has
+    as (control, multiplier, clamp above at 1, clamp below at 0), signal_thresholds) None when the override moves
+    none of them (the controls then come back as given). The telemetry token (generation, lesson_id, shadow, execution 0/1) is
+    what the counters count.
+    """
 
     __slots__ = ("generation", "flags", "index", "int_dims", "enabled", "regimes", "buckets", "mode", "mode_by_pattern",
-                 "full")
+                 "open")
 
-    def __init__(self, state: dict, rows: list):
-        self.generation = state.get("generation")
+    def __init__(self, state: dict, rows: list, telemetry: str = "off"):
+        self.generation = gen = state.get("generation")
         self.flags = flags = state.get("flags") or {}
         self.int_dims = state.get("integer_dims") or {}
         self.enabled = flags.get("learning_overrides_enabled") is True
@@ -101,20 +119,52 @@ class _State:
         mode = flags.get("learning_overrides_mode")
         self.mode = mode if type(mode) is str else "apply"
         self.mode_by_pattern = {k: v for k, v in (flags.get("learning_overrides_mode_by_pattern") or {}).items() if type(v) is str}
+        # the feature-flag gate needs no look at the scope: enabled, no regime list, no bucket list
+        self.open = self.enabled and not self.regimes and not self.buckets
         index: dict = {}
+        cands: list = []
+        last = None
+        shadow = False
         for (pattern, category, scope_values, lesson_id, size_mult, eam, xam, delay, p1m, tdm, trm, ptm, thresholds,
-             strength_doc, execution_doc) in rows:
-            entry = index.get((pattern, category))
-            if entry is None:
-                dims = tuple(self.int_dims.get(pattern.split(".", 1)[0], ()))
-                entry = index[(pattern, category)] = (dims, [])
-            entry[1].append((frozenset(scope_values.items()), lesson_id, eam, xam, size_mult, delay, p1m, tdm, trm, ptm,
-                             thresholds, strength_doc, execution_doc, 1 if execution_doc is not None else 0,
-                             p1m is not None or tdm is not None or trm is not None or ptm is not None,
-                             {"strength": strength_doc, "execution": execution_doc}))
-        # per (pattern, category): (integer dims, the candidates' scopes in rank order, scope -> candidate); the
-        # scan for the first contained scope then runs in C: next(filter(scope.items().__ge__, scopes))
-        self.index = {key: (dims, tuple(c[0] for c in cands), {c[0]: c for c in cands}) for key, (dims, cands) in index.items()}
+             strength_doc, execution_doc) in rows:  # ordered by pattern, category, rank
+            if (pattern, category) != last:
+                if last is not None:
+                    self._add_entry(index, last, cands, telemetry)
+                last, cands = (pattern, category), []
+                shadow = self.mode_of(pattern) == "shadow"
+            ctl = None
+            if delay is not None or p1m is not None or tdm is not None or trm is not None or ptm is not None or thresholds:
+                # only the multipliers the override has: (control, multiplier, clamp above at 1, clamp below at 0)
+                mults: tuple = ()
+                if p1m is not None:
+                    mults += (("phase1_frac", p1m, True, True),)
+                if tdm is not None:
+                    mults += (("trim_delay", tdm, False, True),)
+                if trm is not None:
+                    mults += (("trail_speed", trm, False, True),)
+                if ptm is not None:
+                    mults += (("panic_trigger", ptm, False, False),)
+                ctl = (delay, mults, thresholds or None)
+            cands.append((frozenset(scope_values.items()),
+                          (lesson_id, eam, xam, size_mult, ctl, {"strength": strength_doc, "execution": execution_doc},
+                           strength_doc, execution_doc, (gen, lesson_id, shadow, 1 if execution_doc is not None else 0))))
+        if last is not None:
+            self._add_entry(index, last, cands, telemetry)
+        self.index = index
+
+    def _add_entry(self, index: dict, key: tuple, cands: list, telemetry: str) -> None:
+        pattern, category = key
+        mode = self.mode_of(pattern)
+        dims = tuple(self.int_dims.get(pattern.split(".", 1)[0], ()))
+        # the scan for the first contained scope runs in C: next(filter(scope.items().__ge__, scopes)) (filing the
+        # candidates under one of their items and testing only those filed under the call's values, or ANDing bit
+        # masks per dimension value, cost more: bench/RESULTS.md)
+        index.setdefault(pattern, {})[category] = (dims, tuple(c[0] for c in cands), {c[0]: c[1] for c in cands},
+                                                   mode, mode == "shadow", telemetry)
+
+    def mode_of(self, pattern_key: str) -> str:
+        """feature_flags.learning_overrides_mode_by_pattern ->> pattern_key, else learning_overrides_mode, else apply."""
+        return self.mode_by_pattern.get(pattern_key, self.mode) if self.mode_by_pattern else self.mode
 
 
 class OverrideCache:
@@ -136,8 +186,13 @@ class OverrideCache:
         self._listen = listen and dsn is not None
         self._telemetry = telemetry and dsn is not None
         self.poll_interval, self.flush_interval, self.replay_wait = poll_interval, flush_interval, replay_wait
-        self._counts: dict = {}
-        self._lock = threading.Lock()  # the telemetry counters
+        # telemetry: resolve() appends a candidate's token to _events (deque.append is atomic: no lock); the thread
+        # (and flush()) pop them, count them in C and add them to _counts under _lock, per hour
+        self._events: deque = deque()
+        self._tally = self._events.append
+        self._hour = int(time.time()) // 3600  # the UTC hour the events waiting in _events belong to
+        self._counts: dict = {}  # (hour, generation, lesson_id, shadow) -> [decisions, execution decisions], unshipped
+        self._lock = threading.Lock()  # _counts and the popping of _events
         self._read_lock = threading.RLock()  # the read connection: the thread and reload() share it
         self._stop = threading.Event()
         self.last_load_seconds = 0.0
@@ -169,7 +224,7 @@ class OverrideCache:
             rows = []
             if state.get("generation") is not None:  # one JSON document: one C parse instead of 40,000 small ones
                 rows = json.loads(self._read.execute(_ROWS_SQL, (state["generation"],)).fetchone()[0])
-        snap = _State(state, rows)
+        snap = _State(state, rows, "batched" if self._telemetry else "off")
         self.last_load_seconds = time.perf_counter() - t
         self.loads += 1
         return snap
@@ -204,8 +259,11 @@ class OverrideCache:
             try:
                 wanted = None
                 now = time.monotonic()
-                # wake at least every 0.25 s so that close() never waits long
+                # wake at least every 0.25 s so that close() never waits long, and at the turn of the hour (the
+                # events of the hour that ends are counted to it then)
                 wait = min(0.25, max(0.0, min(next_poll, next_flush if self._telemetry else next_poll) - now))
+                if self._telemetry:
+                    wait = min(wait, max(0.0, (self._hour + 1) * 3600 - time.time()))
                 if self._notify_conn is not None:
                     for n in self._notify_conn.notifies(timeout=wait or 0.001, stop_after=1):
                         wanted = int(n.payload) if n.payload.isdigit() else 0
@@ -218,6 +276,8 @@ class OverrideCache:
                 if self._telemetry and now >= next_flush:
                     self.flush()
                     next_flush = time.monotonic() + self.flush_interval
+                elif self._telemetry and time.time() >= (self._hour + 1) * 3600:
+                    self._harvest()
                 self.reload_error = None
             except Exception as exc:  # keep answering from the last snapshot; retry at the next poll
                 self.reload_error = exc
@@ -242,10 +302,28 @@ class OverrideCache:
                 pass
 
     # ---------------------------------------------------------------- telemetry
+    def _harvest(self) -> None:
+        """Count the events resolve() appended so far into _counts, to the hour they belong to (self._hour; at the
+        first harvest after the turn of the hour, the hour that ended: the thread wakes for it)."""
+        with self._lock:
+            events = self._events
+            n = len(events)
+            if n:
+                hour, counts = self._hour, self._counts
+                for (gen, lesson_id, shadow, has_exec), k in Counter(map(operator.call, repeat(events.popleft, n))).items():
+                    c = counts.get((hour, gen, lesson_id, shadow))
+                    if c is None:
+                        counts[(hour, gen, lesson_id, shadow)] = [k, k * has_exec]
+                    else:
+                        c[0] += k
+                        c[1] += k * has_exec
+            self._hour = int(time.time()) // 3600
+
     def flush(self) -> int:
         """Ship the decision counters gathered so far (learning.record_override_decisions); returns how many."""
         if not self._telemetry:
             return 0
+        self._harvest()
         with self._lock:
             counts, self._counts = self._counts, {}
         if not counts:
@@ -295,15 +373,15 @@ class OverrideCache:
         if plan_controls is None:
             plan_controls = {}
         try:
-            entry = st.index.get((pattern_key, action_category))
+            by_category = st.index.get(pattern_key)
         except TypeError:  # unhashable: not a string
-            entry = None
-        if entry is None:
+            by_category = None
+        entry = by_category.get(action_category) if by_category is not None else None
+        if entry is None:  # no override of this pattern and category: the key and category are checked here
             _check_key(pattern_key, action_category)
             dims = tuple(st.int_dims.get(pattern_key.split(".", 1)[0], ()))
-            scopes = ()
-        else:
-            dims, scopes, by_scope = entry
+        else:  # a stored pattern key and category are well formed
+            dims = entry[0]
         # the good path of resolve_overrides' argument check, else its error path (which also normalises)
         good = type(scope) is dict and type(base_levers) is dict and type(plan_controls) is dict
         if good:
@@ -328,61 +406,50 @@ class OverrideCache:
                         continue
                     good = False
                     break
-        match_scope = scope if good else _check_args(scope, base_levers, plan_controls,
-                                                     st.int_dims.get(pattern_key.split(".", 1)[0], {}))
-        mode = st.mode_by_pattern.get(pattern_key, st.mode) if st.mode_by_pattern else st.mode
-        gen = st.generation
-        best = None
-        if scopes and st.enabled and (not st.regimes or _regime_ok(st.regimes, match_scope)) and (
-                not st.buckets or (_as_text(match_scope.get("bucket")) or "") in st.buckets):
-            found = next(filter(match_scope.items().__ge__, scopes), None)
-            if found is not None:
-                best = by_scope[found]
-        if best is None:
-            return {"levers": base_levers, "controls": plan_controls, "applied": _NO_MATCH_APPLIED, "generation": gen,
-                    "mode": mode, "telemetry": "none"}
-        (_, lesson_id, eam, xam, sm, delay, p1m, tdm, trm, ptm, thresholds, strength_doc, execution_doc, has_exec, mults,
-         applied) = best
+        if good:
+            match_scope = scope
+        else:
+            match_scope = _check_args(scope, base_levers, plan_controls, st.int_dims.get(pattern_key.split(".", 1)[0], {}))
+        if entry is None:
+            return {"levers": base_levers, "controls": plan_controls, "applied": _NO_MATCH_APPLIED,
+                    "generation": st.generation, "mode": st.mode_of(pattern_key), "telemetry": "none"}
+        found = None
+        if st.open or (st.enabled and (not st.regimes or _regime_ok(st.regimes, match_scope)) and (
+                not st.buckets or (_as_text(match_scope.get("bucket")) or "") in st.buckets)):
+            found = next(filter(match_scope.items().__ge__, entry[1]), None)
+        if found is None:
+            return {"levers": base_levers, "controls": plan_controls, "applied": _NO_MATCH_APPLIED,
+                    "generation": st.generation, "mode": entry[3], "telemetry": "none"}
+        lesson_id, eam, xam, sm, ctl, applied, strength_doc, execution_doc, token = entry[2][found]
         x = base_levers["A_value"] * eam
         y = base_levers["E_value"] * xam
         z = base_levers["position_size_frac"] * sm
         levers = {**base_levers, "A_value": 0.0 if x < 0 else 1.0 if x > 1 else x,
                   "E_value": 0.0 if y < 0 else 1.0 if y > 1 else y,
                   "position_size_frac": 0.0 if z < 0 else 1.0 if z > 1 else z}
-        controls = dict(plan_controls)
-        if delay is not None:
-            controls["entry_delay_bars"] = delay
-        if mults:
-            if p1m is not None and "phase1_frac" in plan_controls:
-                v = plan_controls["phase1_frac"] * p1m
-                controls["phase1_frac"] = 0.0 if v < 0 else 1.0 if v > 1 else v
-            if tdm is not None and "trim_delay" in plan_controls:
-                v = plan_controls["trim_delay"] * tdm
-                controls["trim_delay"] = 0.0 if v < 0 else v
-            if trm is not None and "trail_speed" in plan_controls:
-                v = plan_controls["trail_speed"] * trm
-                controls["trail_speed"] = 0.0 if v < 0 else v
-            if ptm is not None and "panic_trigger" in plan_controls:
-                controls["panic_trigger"] = plan_controls["panic_trigger"] * ptm
-        if thresholds:
-            controls.update(thresholds)
-        shadow = mode == "shadow"
-        if self._telemetry:
-            key = (int(_now()) // 3600, gen, lesson_id, shadow)
-            with self._lock:
-                n = self._counts.get(key)
-                if n is None:
-                    self._counts[key] = [1, has_exec]
-                else:
-                    n[0] += 1
-                    n[1] += has_exec
-        telemetry = "batched" if self._telemetry else "off"
-        if shadow:
-            return {"levers": base_levers, "controls": plan_controls, "applied": _NO_MATCH_APPLIED, "generation": gen,
-                    "mode": mode, "shadow": {"levers": levers, "controls": controls, "strength": strength_doc,
-                                             "execution": execution_doc}, "telemetry": telemetry}
-        return {"levers": levers, "controls": controls, "applied": applied, "generation": gen, "mode": mode,
-                "telemetry": telemetry}
+        if ctl is None:  # the override moves no execution lever: the controls as given
+            controls = plan_controls
+        else:
+            delay, mults, thresholds = ctl
+            controls = dict(plan_controls)
+            if delay is not None:
+                controls["entry_delay_bars"] = delay
+            for k, m, hi, lo in mults:
+                if k in plan_controls:
+                    v = plan_controls[k] * m
+                    controls[k] = 0.0 if lo and v < 0 else 1.0 if hi and v > 1 else v
+            if thresholds:
+                controls.update(thresholds)
+        telemetry = entry[5]
+        if telemetry == "batched":
+            self._tally(token)  # counted by the thread (and by flush)
+        if entry[4]:  # shadow mode: the inputs unchanged, what would have applied under "shadow"
+            return {"levers": base_levers, "controls": plan_controls, "applied": _NO_MATCH_APPLIED,
+                    "generation": st.generation, "mode": entry[3],
+                    "shadow": {"levers": levers, "controls": controls, "strength": strength_doc, "execution": execution_doc},
+                    "telemetry": telemetry}
+        return {"levers": levers, "controls": controls, "applied": applied, "generation": st.generation,
+                "mode": entry[3], "telemetry": telemetry}
 
 
 def _regime_ok(regimes: frozenset, scope: dict) -> bool:

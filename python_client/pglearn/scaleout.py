@@ -3,10 +3,12 @@ power-of-two number of shard databases, each a full pglearn install.
 
 deploy(router_dsn, shard_dsns) migrates every database (pglearn.migrate), applies db/scaleout/common/ to all,
 db/scaleout/shard/ to the shards (shard i of n numbers its actions i + 1 + k * n: scaleout.shard_layout; the
-learning jobs' pg_cron schedules are removed from them: scaleout.shard_unschedule) and
+learning jobs' pg_cron schedules are removed from them but the minute fold-in and the telemetry roll-up:
+scaleout.shard_unschedule) and
 db/scaleout/router/ to the router (whose learning.log_action, close_trade,
-resolve_overrides and explain_override then route to the shards), and configures the router's PL/Proxy cluster
-(scaleout.set_shards). Run it again after every `pglearn migrate` of the router: migrate re-applies the local
+resolve_overrides and explain_override then route to the shards; its own learning jobs' schedules are removed too: it
+learns through scaleout.run_learning_cycle, which runs each shard's per-pattern stages and the cross-pattern ones on
+the router), and configures the router's PL/Proxy cluster (scaleout.set_shards). Run it again after every `pglearn migrate` of the router: migrate re-applies the local
 functions the router replaces.
 """
 
@@ -41,12 +43,13 @@ def deploy(router_dsn: str, shard_dsns: list[str], *, run_migrations: bool = Tru
         apply_sql_dir(dsn, db_dir, "scaleout/common")
         apply_sql_dir(dsn, db_dir, "scaleout/shard")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("SELECT scaleout.shard_layout(%s, %s), scaleout.shard_unschedule()", (i, len(shard_dsns)))
+            conn.execute("SELECT scaleout.shard_layout(%s, %s), scaleout.shard_unschedule('shard')", (i, len(shard_dsns)))
     if run_migrations:
         migrate(router_dsn, db_dir)
     apply_sql_dir(router_dsn, db_dir, "scaleout/common")
     apply_sql_dir(router_dsn, db_dir, "scaleout/router")
     user, password = credentials(shard_dsns[0])
     with psycopg.connect(router_dsn, autocommit=True) as conn:
+        conn.execute("SELECT scaleout.shard_unschedule('router')")  # the router learns through scaleout.run_learning_cycle only
         return conn.execute("SELECT scaleout.set_shards(%s, %s, %s)",
                             ([conninfo(d) for d in shard_dsns], user, password)).fetchone()[0]

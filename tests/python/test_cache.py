@@ -155,6 +155,69 @@ def test_cache_answers_as_sql(published, dsn):
             assert _cached(cache, case) == _sql(sql, case)
 
 
+# the same pools as plain lists, for the 10,000-case run below (a seeded random draw: hypothesis would spend minutes
+# shrinking and replaying); with more wrong shapes: arrays, objects, NULLs where numbers belong
+_NUM_POOL = [0, 0.0, 0.1, 0.5, 0.95, 1, 1.0, 0.3333333333333333, 1e-9]
+_SCOPE_POOL = {
+    "macro_phase": ["Recover", "Dip", "Good"], "meso_phase": ["Dip", "Good", "Recover"], "micro_phase": ["Good", "Dip"],
+    "bucket": ["micro", "nano", "mid", None, 3, True], "timeframe": ["1h", "4h"],
+    "bucket_rank_position": [1, 2, 3, "1", "2", "0002", 1.0, 2.0, True, False, 0, 1.5, 2_000_000, "12345678", "x", None, [1], {"a": 1}],
+}
+_BAD_LEVERS = [1.5, -0.1, "x", None, True, [0.5], {"v": 0.5}]
+_CONTROL_POOL = {"entry_delay_bars": [0, 3], "phase1_frac": _NUM_POOL, "trim_delay": [3, 0.5, -2], "trail_speed": _NUM_POOL,
+                 "panic_trigger": [2.0, -1.0, 0], "min_ts_for_add": _NUM_POOL + [[0.5]], "trail_mult": ["ignored"],
+                 "min_ox_for_trim": [0.4, "x", 2e6, None]}
+
+
+def _random_case(rng):
+    pattern = rng.choice(["pm.cachetest.a"] * 4 + ["pm.cachetest.b"] * 2 + ["pm.cachetest.none", "bad key", "dm.cachetest.a"])
+    category = rng.choice(["entry"] * 4 + ["exit", "add", "hold"])
+    scope = {k: rng.choice(v) for k, v in _SCOPE_POOL.items() if rng.random() < 0.6}
+    base = {"A_value": rng.choice(_NUM_POOL), "E_value": rng.choice(_NUM_POOL), "position_size_frac": rng.choice(_NUM_POOL)}
+    if rng.random() < 0.08:
+        base[rng.choice(sorted(base))] = rng.choice(_BAD_LEVERS)
+    if rng.random() < 0.03:
+        del base[rng.choice(sorted(base))]
+    if rng.random() < 0.3:
+        base["other"] = "kept"
+    controls = {k: rng.choice(v) for k, v in _CONTROL_POOL.items() if rng.random() < 0.4}
+    shape = rng.random()
+    if shape < 0.01:
+        scope = [scope]
+    elif shape < 0.02:
+        base = [base]
+    elif shape < 0.03:
+        controls = [controls]
+    return pattern, category, scope, base, controls
+
+
+def test_cache_answers_as_sql_on_10000_random_cases(published, dsn):
+    """The property on 10,000 seeded random cases, valid and invalid (a good share raise 22023), in apply mode, with
+    pattern b in shadow mode, and with the regime and bucket gates on: the cache answers as SQL on every one."""
+    import random
+
+    rng = random.Random(20261129)
+    counts = {"same": 0, "22023": 0, "matched": 0}
+    with psycopg.connect(dsn, autocommit=True) as sql, OverrideCache(dsn, telemetry=False) as cache:
+        for phase, flags, n in (("plain", {}, 6000),
+                                ("shadow b", {"learning_overrides_mode_by_pattern": {"pm.cachetest.b": "shadow"}}, 2000),
+                                ("gates", {"learning_overrides_mode_by_pattern": {},
+                                           "learning_overrides_enabled_regimes": ["Recover", "Good"],
+                                           "learning_overrides_enabled_buckets": ["micro"]}, 2000)):
+            _flags(published, **flags)
+            cache.reload()
+            for _ in range(n):
+                case = _random_case(rng)
+                mine, theirs = _cached(cache, case), _sql(sql, case)
+                assert mine == theirs, (phase, case)
+                counts["same"] += 1
+                counts["22023"] += mine == "22023"
+                counts["matched"] += mine != "22023" and mine["applied"]["strength"] is not None
+    assert counts["same"] == 10_000
+    # the draw exercises both paths: many errors, many applied overrides
+    assert counts["22023"] > 1000 and counts["matched"] > 1000, counts
+
+
 def test_hot_reload_on_publish_and_rollback(published, dsn):
     """LISTEN pglearn_overrides: a new generation, and a rollback, reach the cache within 1 s of the commit."""
     with OverrideCache(dsn, telemetry=False, poll_interval=30) as cache:  # polling too slow to be what reloads it
@@ -209,3 +272,25 @@ def test_telemetry_batches_and_clean_close(published, dsn):
     rows = published.execute("SELECT mode, sum(decisions)::int, sum(execution_decisions)::int FROM learning.override_decision_counts"
                              " WHERE generation = %s AND source = 'cache' GROUP BY mode ORDER BY mode", (gen,)).fetchall()
     assert rows == [("apply", 250, 250), ("shadow", 7, 7)]
+
+
+def test_telemetry_counts_each_decision_to_its_hour(published, dsn):
+    """The counters of the deque are counted to the hour the thread is in when it counts them, which moves on at the
+    turn of the hour: decisions made before the turn land in the hour that ended, those after it in the new one."""
+    gen = _current(published)
+    with OverrideCache(dsn, flush_interval=60) as cache:
+        cache._stop.set()  # the thread would count at once (its hour has ended): this test counts by hand
+        cache._thread.join()
+        now_hour = int(time.time()) // 3600
+        cache._hour = now_hour - 1  # as if these decisions were made before the turn of the hour
+        for _ in range(5):
+            cache.resolve("pm.cachetest.a", "entry", SEED_SCOPE, BASE, CONTROLS)
+        assert cache.flush() == 5
+        new_hour = cache._hour  # counting moved the clock on (to now_hour, or later if the hour turned meanwhile)
+        assert new_hour >= now_hour
+        for _ in range(3):
+            cache.resolve("pm.cachetest.a", "entry", SEED_SCOPE, BASE, CONTROLS)
+    rows = published.execute(
+        "SELECT (extract(epoch FROM hour) / 3600)::bigint, sum(decisions)::int FROM learning.override_decision_counts"
+        " WHERE generation = %s AND source = 'cache' GROUP BY 1 ORDER BY 1", (gen,)).fetchall()
+    assert rows == [(now_hour - 1, 5), (new_hour, 3)]

@@ -41,10 +41,17 @@ def test_any_sequence_of_fold_ins_equals_a_rebuild(conn, steps):
     queued = conn.execute("SELECT count(*) FROM learning.scope_fold_queue").fetchone()[0]
     assert queued == conn.execute("SELECT count(*) FROM learning.completed_trades WHERE closed_at > %s", (t0,)).fetchone()[0]
     before = conn.execute("SELECT count(*) FROM learning.pattern_scope_stats").fetchone()[0]
+    codes = conn.execute("SELECT count(*) FROM learning.scope_cube_code").fetchone()[0]
     taken = 0
     for i in range(1, steps + 1):
         taken += conn.execute("SELECT learning.fold_in_closes(%s)", (t0 + (last - t0) * i / steps,)).fetchone()[0]
     assert taken == queued and conn.execute("SELECT count(*) FROM learning.scope_fold_queue").fetchone()[0] == 0
+    # folded, not rebuilt: the frame is still the first rebuild's, and the scope values the first 40 % of the history
+    # lacked were coded into the dictionary's spare codes (migration 0016: keys, not a rebuild)
+    assert conn.execute("SELECT min(built_as_of) = max(built_as_of) AND min(built_as_of) = %s FROM learning.scope_cube_frame",
+                        (t0,)).fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM learning.scope_cube_code").fetchone()[0] > codes, "new values were coded"
+    assert conn.execute("SELECT count(*) FROM learning.pattern_scope_stats WHERE scope_key IS NULL").fetchone()[0] == 0
     folded, folded_base = cube(conn), cube(conn, "learning.scope_cube_base", "scope_hash, NULL")
     assert len(folded) > before, "cells crossed N_min during the fold-ins"
     conn.execute("SELECT learning.aggregate_pattern_scope_stats(%s)", (last,))

@@ -3,15 +3,17 @@ one node, all as databases of a private cluster (db/cluster.sh with its own PGLE
 and removed afterwards, also on failure).
 
 Equivalence: the same history, logged and closed through the router (each action on the shard of its pattern, a
-trade on every shard holding one of its actions), learned by two cycles of scaleout.run_learning_cycle, gives what
-two cycles of learning.run_learning_cycle give on one node: the same stats, candidates, lessons, latent factors and
-overrides, with the same identities (stats ids, lesson ids, generations), numbers equal to 1e-9; each shard holds
-exactly its own patterns' rows, and the router's resolve_overrides and explain_override answer what one node answers.
+trade on every shard holding one of its actions), learned by two cycles of scaleout.run_learning_cycle (the shards
+learn their own patterns, the router what spans patterns, without holding the facts), gives what two cycles of
+learning.run_learning_cycle give on one node: the same stats, cube frame, regime weights and candidates (p and q,
+outcome and reason) as the union of the shards, the same baselines, epochs, lessons, edge history, latent factors,
+generation and overrides on the router (and on the shards: their own patterns' rows), with the same identities
+(lesson ids, epochs, generations; cube cells by their natural key, their stats ids being shard-local), numbers equal
+to 1e-9; and the router's resolve_overrides and explain_override answer what one node answers.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -40,19 +42,30 @@ TUNE = """UPDATE learning.learning_configs
           WHERE config_key = 'pm_config'"""
 # what is compared, per learned table: identities included, wall-clock timestamps (created_at, updated_at) not
 LEARNED = {
-    "stats": """SELECT s.pattern_key, to_jsonb(s) - 'created_at' - 'updated_at' FROM learning.pattern_scope_stats AS s
+    # the cube: shard-local stats ids, compared by the natural key (pattern, category, mask, scope hash); scope_key is
+    # coded through each node's own dictionary (migration 0016), so it is node-local too
+    "stats": """SELECT s.pattern_key, to_jsonb(s) - 'id' - 'created_at' - 'updated_at' - 'scope_key'
+                FROM learning.pattern_scope_stats AS s
                 ORDER BY s.pattern_key, s.action_category, s.scope_mask, s.scope_values_hash""",
     # finished against learning.category_baselines: on a shard the baselines the router pinned over all shards
-    "finished": """SELECT pattern_key, id, action_category, scope_mask, scope_values_hash, n, stats FROM learning.v_pattern_scope_stats
+    "finished": """SELECT pattern_key, action_category, scope_mask, scope_values_hash, n, stats FROM learning.v_pattern_scope_stats
                    ORDER BY pattern_key, action_category, scope_mask, scope_values_hash""",
+    "frame": """SELECT action_category, week0, week_bits, coherence_baseline, built_as_of, max_subset_size
+                FROM learning.scope_cube_frame ORDER BY action_category""",
+    "regimes": """SELECT pattern_key, action_category, regime_signature, weights, n_samples, confidence, updated_at
+                  FROM learning.learning_regime_weights ORDER BY pattern_key, action_category, regime_signature""",
     "baselines": "SELECT * FROM learning.category_baselines(now()) ORDER BY action_category",
-    "candidates": """SELECT epoch_no, stats_id, kind, pattern_key, action_category, scope_values_hash, n, mean, p_value, q_value,
-                            significant, self_sufficient, productive, shrunk_mean, edge_shrunk, chosen, reason
+    "candidates": """SELECT epoch_no, kind, pattern_key, action_category, scope_mask, scope_values_hash, n, mean, p_value, q_value,
+                            significant, parent_p, self_sufficient, remainder_n, remainder_p, productive, shrink_weight, shrunk_mean,
+                            edge_shrunk, chosen, reason
                      FROM learning.lesson_candidate ORDER BY epoch_no, pattern_key, action_category, scope_values_hash, kind""",
+    "epoch": "SELECT epoch_no, as_of, fdr_q, layers, tests, discoveries, chosen, per_layer FROM learning.lesson_epoch ORDER BY epoch_no",
     "lessons": """SELECT id, pattern_key, action_category, scope_values_hash, status, enabled, effect, edge_raw, incremental_edge,
                          n, lesson_strength, decay_halflife_hours, latent_factor_id, last_epoch, last_confirmed_at,
                          confirmed_epoch, basis, p_value, q_value, shrink_weight, status_reason
                   FROM learning.learning_lessons ORDER BY id""",
+    "edges": """SELECT pattern_key, action_category, scope_signature, edge_raw, ts, n, window_days FROM learning.learning_edge_history
+                ORDER BY pattern_key, action_category, scope_signature, ts""",
     "factors": """SELECT factor_id, pattern_keys, representative_pattern, correlation_matrix
                   FROM learning.learning_latent_factors ORDER BY factor_id""",
     "overrides": """SELECT o.generation, o.pattern_key, o.action_category, o.scope_values_hash, o.lesson_id, o.lesson_strength,
@@ -63,11 +76,15 @@ LEARNED = {
                     ORDER BY o.pattern_key, o.action_category, o.scope_values_hash""",
     "generation": "SELECT generation, as_of, n_overrides FROM learning.override_current JOIN learning.override_generation USING (generation)",
 }
-BY_PATTERN = {"stats": 0, "finished": 0, "candidates": 3, "lessons": 1, "overrides": 1}  # learned table -> its pattern_key column
-
-
-def _row_key(row: tuple) -> str:
-    return json.dumps(row, default=str, sort_keys=True)
+# learned on the shards, each its own patterns (the router holds none of it)
+SHARD_LOCAL = ("stats", "finished", "regimes")
+# learned on the router (what spans patterns and the identities); all but the edge history reach the shards too
+ROUTER = ("baselines", "epoch", "lessons", "edges", "factors", "overrides", "generation")
+BY_PATTERN = {"stats": 0, "finished": 0, "regimes": 0, "candidates": 2, "lessons": 1, "overrides": 1}
+# the natural key of a row of each table (the union of the shards and one node's rows are compared in this order)
+NATURAL = {"stats": lambda r: (r[0], r[1]["action_category"], r[1]["scope_mask"], r[1]["scope_values_hash"]),
+           "finished": lambda r: r[:4], "regimes": lambda r: r[:3], "candidates": lambda r: (r[0], r[2], r[3], r[5], r[1]),
+           "lessons": lambda r: r[0], "overrides": lambda r: r[1:4]}  # learned table -> its pattern_key column
 
 
 def _close(a, b, path="") -> None:
@@ -144,7 +161,7 @@ def test_two_shards_learn_what_one_node_learns(deployment):
         by_position.setdefault(a[0], set()).add(owner[a[1]])
     assert sum(len(s) == 2 for s in by_position.values()) > 0, "trades whose actions live on both shards"
 
-    # two batches, a cycle after each: the router's second gather is incremental
+    # two batches, a cycle after each: the second epoch moves, stales or confirms the first one's lessons
     cut = datetime.fromisoformat(AS_OFS[0])
     batches = [([a for a in actions if a[5] < cut], [t for t in trades if t[2] < cut]),
                ([a for a in actions if a[5] >= cut], [t for t in trades if t[2] >= cut])]
@@ -157,22 +174,28 @@ def test_two_shards_learn_what_one_node_learns(deployment):
             local = conn.execute("SELECT learning.run_learning_cycle(%s)", (as_of,)).fetchone()[0]
         with psycopg.connect(router, autocommit=True) as conn:
             sharded = conn.execute("SELECT scaleout.run_learning_cycle(%s)", (as_of,)).fetchone()[0]
-        assert sharded["gathered"] == {"actions": len(batch_actions), "trades": len(batch_trades), "corrected_trades": 0}
+        assert sharded["ok"] and not sharded["skipped"], sharded
         assert [(j["job"], j["status"], j["rows"]) for j in sharded["jobs"]] == \
                [(j["job"], j["status"], j["rows"]) for j in local["jobs"]]
         assert len(sharded["handed_off"]) == 2
 
         expected = _learned(one)
         assert expected["lessons"] and expected["overrides"] and expected["factors"], "lessons, overrides, latent factors"
-        _close(_learned(router), expected, "router")
+        assert expected["candidates"] and (as_of == AS_OFS[0] or expected["edges"]), "candidates, edge history (full windows)"
+        with psycopg.connect(router) as conn:  # the router never holds the facts, the cube or the epoch's tests
+            assert conn.execute("""SELECT (SELECT count(*) FROM learning.action_log) + (SELECT count(*) FROM learning.completed_trades)
+                                          + (SELECT count(*) FROM learning.pattern_scope_stats)
+                                          + (SELECT count(*) FROM learning.lesson_candidate)""").fetchone()[0] == 0
+        routed = _learned(router)
+        _close({k: routed[k] for k in ROUTER}, {k: expected[k] for k in ROUTER}, "router")
         per_shard = [_learned(s) for s in shards]
         for name, col in BY_PATTERN.items():  # each shard holds exactly its own patterns' rows, together all of them
             for i, learned in enumerate(per_shard):
                 assert {owner[r[col]] for r in learned[name]} <= {i}, f"{name} of shard {i}: only its own patterns"
-            union = sorted((r for learned in per_shard for r in learned[name]), key=_row_key)
-            _close(union, sorted(expected[name], key=_row_key), name)
+            union = sorted((r for learned in per_shard for r in learned[name]), key=NATURAL[name])
+            _close(union, sorted(expected[name], key=NATURAL[name]), f"{name} as of {as_of}")
         for rows in per_shard:  # what spans patterns is on every shard
-            for name in ("factors", "generation", "baselines"):
+            for name in ("factors", "generation", "baselines", "frame", "epoch"):
                 _close(rows[name], expected[name], name)
 
 
@@ -214,3 +237,32 @@ def test_router_answers_what_one_node_answers(deployment):
             with pytest.raises(psycopg.Error) as err:
                 routed.conn.execute("SELECT learning.close_trade(%s, %s)", (position, rr))
             assert err.value.sqlstate == sqlstate, (position, rr, err.value)
+
+
+def test_unschedule_keeps_fold_in_on_shards_and_telemetry_everywhere(dsn):
+    """scaleout.shard_unschedule: a shard keeps the minute fold-in, the telemetry roll-up and housekeeping; the router
+    keeps the last two only; any other role is 22023. Run in the test database (its cluster's cron.database_name), in
+    transactions that are rolled back."""
+    src = (Path(__file__).resolve().parents[2] / "db/scaleout/common/shard_unschedule.sql").read_text()
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()[0], "pg_cron in the test database"
+        fold = conn.execute("SELECT cron_name FROM learning.job_registry WHERE job = 'fold_in_closes'").fetchone()[0]
+        for role, kept in (("shard", {"pglearn_housekeeping", "pglearn_telemetry", fold}),
+                           ("router", {"pglearn_housekeeping", "pglearn_telemetry"})):
+            with conn.transaction(force_rollback=True):
+                conn.execute("CREATE SCHEMA IF NOT EXISTS scaleout")
+                conn.execute(src)
+                before = {r[0] for r in conn.execute(
+                    "SELECT jobname FROM cron.job WHERE database = current_database() AND jobname LIKE 'pglearn\\_%'")}
+                assert kept <= before and len(before) > len(kept), before
+                removed = conn.execute("SELECT scaleout.shard_unschedule(%s)", (role,)).fetchone()[0]
+                after = {r[0] for r in conn.execute(
+                    "SELECT jobname FROM cron.job WHERE database = current_database() AND jobname LIKE 'pglearn\\_%'")}
+                assert after == kept, (role, after)
+                assert removed == len(before) - len(kept)
+        with conn.transaction(force_rollback=True):
+            conn.execute("CREATE SCHEMA IF NOT EXISTS scaleout")
+            conn.execute(src)
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute("SELECT scaleout.shard_unschedule('primary')")
+            assert err.value.sqlstate == "22023"

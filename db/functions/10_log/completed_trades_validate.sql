@@ -46,6 +46,8 @@ BEGIN
         RAISE EXCEPTION 'position_id % has no logged action', coalesce(quote_literal(NEW.position_id), 'NULL')
             USING ERRCODE = 'LR003', HINT = 'Log the position''s actions with learning.log_action before closing it.';
     END IF;
+    -- issue 16: on a shard, the position's first action over all shards when it is earlier (learning.pinned_first_action)
+    v_first := least(v_first, (SELECT p.first_action_at FROM learning.pinned_first_action AS p WHERE p.position_id = NEW.position_id));
     IF NEW.closed_at < v_first THEN
         RAISE EXCEPTION 'closed_at % is before the first action of position % (%)', NEW.closed_at, NEW.position_id, v_first
             USING ERRCODE = '22023', HINT = 'A trade closes after its first action.';

@@ -5,7 +5,8 @@
  * learning._cube_facts, the mergeable sums of learning._cube_measures per (pattern, category, full scope key) into
  * the work table _cube_base (nsid, pc, key, sums) and into learning.scope_cube_base (the same rows with their full
  * scope and key, kept for the fold-ins), rewritten whole, with the dictionary of the keys (learning.scope_cube_code). week0 (the first ISO week of the history) anchors the week bits,
- * the segments and the time moments; n_above counts rr >= the coherence baseline, which is
+ * the segments and the time moments (on a shard of a sharded deployment, issue 16, counted with the first and last close over
+ * all shards, learning.pinned_cube_frame); n_above counts rr >= the coherence baseline, which is
  * learning.category_baselines(p_as_of) of this very base (so the base is written, the baseline read, then n_above
  * filled in). The frame of this rebuild (week0, coherence baseline, depth) goes to learning.scope_cube_frame.
  * Returns week0.
@@ -27,7 +28,10 @@ BEGIN
            -- a year of headroom for the fold-ins (one later than that makes the next fold-in a rebuild)
            ((date_trunc('week', max(f.closed_at))::date - date_trunc('week', min(f.closed_at))::date) / 7) + 1 + 52
     INTO v_week0, v_nw
-    FROM _cube_fact AS f;
+    -- issue 16: on a shard, with the first and last close over all shards the router pinned (learning.pinned_cube_frame)
+    FROM (SELECT x.closed_at FROM _cube_fact AS x
+          UNION ALL SELECT p.first_close FROM learning.pinned_cube_frame AS p
+          UNION ALL SELECT p.last_close FROM learning.pinned_cube_frame AS p) AS f;
     SELECT string_agg(format('%s(%s)::%s AS %I', m.merge, CASE WHEN m.col = 'n_above' THEN '0' ELSE m.per_fact END,
                              m.sql_type, m.col), ', ' ORDER BY m.ord),
            string_agg(format('%I', m.col), ', ' ORDER BY m.ord)

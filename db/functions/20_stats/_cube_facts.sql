@@ -5,7 +5,7 @@
  * this transaction. _cube_fact: one row per (pattern, category, closed trade) closed by p_as_of
  * (learning._trade_facts), with its pattern/category id pc and its full scope coded into one bigint key (each
  * dimension's values dictionary-coded, a bit field per dimension, code 0 = absent, so "project onto a subset" is
- * key & mask). _cube_ns (namespaces), _cube_pc (pattern/category ids), _cube_tuple (each distinct full scope with its
+ * key & mask; each field has room for twice its codes when the key fits in 62 bits so, and at least one spare code, for the values a fold-in meets first). _cube_ns (namespaces), _cube_pc (pattern/category ids), _cube_tuple (each distinct full scope with its
  * key, its typed jsonb and its md5), _cube_field (bit layout), _cube_keymask (per namespace and scope mask: the key mask and
  * the expression that decodes a key into scope_values through _cube_dictarr). Returns the number of facts.
  * Errors: 54000 when the scope values need more than 62 key bits.
@@ -47,7 +47,12 @@ BEGIN
     SELECT w.nsid, w.bit, w.width, w.off, (((1::bigint << w.width) - 1) << w.off) AS fieldmask, sd.dim_name, sd.json_type
     FROM (
         SELECT y.nsid, y.bit, y.width, (sum(y.width) OVER (PARTITION BY y.nsid ORDER BY y.bit) - y.width)::int AS off
-        FROM (SELECT d.nsid, d.bit, ceil(log(2, max(d.code) + 1))::int AS width FROM _cube_dict AS d GROUP BY d.nsid, d.bit) AS y
+        -- the codes in use plus one bit of headroom per field (twice the codes, for the values a fold-in meets first)
+        -- when the namespace's key still fits in 62 bits with it, else at least one spare code per field
+        FROM (SELECT z.nsid, z.bit,
+                     z.width + CASE WHEN sum(z.width + 1) OVER (PARTITION BY z.nsid) <= 62 THEN 1 ELSE 0 END AS width
+              FROM (SELECT d.nsid, d.bit, ceil(log(2, max(d.code) + 2))::int AS width
+                    FROM _cube_dict AS d GROUP BY d.nsid, d.bit) AS z) AS y
     ) AS w
     JOIN _cube_ns AS ns ON ns.nsid = w.nsid
     JOIN learning.scope_dimension AS sd ON sd.namespace = ns.namespace AND sd.bit = w.bit;

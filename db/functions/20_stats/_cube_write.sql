@@ -20,9 +20,9 @@ BEGIN
     SELECT string_agg(format('%I', m.col), ', ' ORDER BY m.ord) INTO v_cols FROM learning._cube_measures() AS m;
     PERFORM learning._cube_truncate();
     EXECUTE format($q$
-        INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, k,
+        INSERT INTO learning.pattern_scope_stats (pattern_key, action_category, scope_mask, scope_values, scope_values_hash, scope_key, k,
                                                   updated_at, created_at, %1$s)
-        SELECT pc.pattern_key, pc.action_category, c.mask, c.scope_values, md5(c.scope_values::text), c.k, $1, $1, %2$s
+        SELECT pc.pattern_key, pc.action_category, c.mask, c.scope_values, md5(c.scope_values::text), c.key, c.k, $1, $1, %2$s
         FROM _cube_cell AS c
         JOIN _cube_pc AS pc ON pc.pc = c.pc
         ORDER BY 1, 2, 3, 5

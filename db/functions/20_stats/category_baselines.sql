@@ -17,23 +17,13 @@ LANGUAGE sql
 STABLE PARALLEL SAFE
 SET search_path = pg_catalog, learning, pg_temp
 AS $$
-    WITH cfg AS (
-        SELECT (learning.pm_config() #>> '{tunables,rr_baseline}')::float8 AS fixed_b
-    ),
-    pattern_mean AS (
-        SELECT b.action_category::text AS action_category, sum(b.s_rr) / sum(b.n) AS m, sum(b.n) AS n
-        FROM learning.scope_cube_base AS b
-        GROUP BY b.pattern_key, b.action_category
-    )
-    (SELECT DISTINCT ON (x.action_category) x.action_category,
-            coalesce(cfg.fixed_b, x.m), x.total_n::bigint
-     FROM cfg, (SELECT pm.action_category, pm.m,
-                  sum(pm.n) OVER (PARTITION BY pm.action_category ORDER BY pm.m ROWS UNBOUNDED PRECEDING) AS cum_n,
-                  sum(pm.n) OVER (PARTITION BY pm.action_category) AS total_n
-           FROM pattern_mean AS pm) AS x
-     WHERE 2 * x.cum_n >= x.total_n AND p_as_of IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM learning.pinned_baseline)
-     ORDER BY x.action_category, x.m)
+    -- the median (learning._baseline_median) of the cube's pattern means (learning._cube_pattern_means); a sharded
+    -- router (issue 16) takes the same median over the pattern means every shard hands up
+    SELECT x.action_category, x.baseline, x.n
+    FROM (SELECT array_agg(pm.action_category) AS c, array_agg(pm.m) AS m, array_agg(pm.n) AS n
+          FROM learning._cube_pattern_means() AS pm) AS a
+    CROSS JOIN LATERAL learning._baseline_median(a.c, a.m, a.n) AS x
+    WHERE p_as_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning.pinned_baseline)
     UNION ALL
     -- issue 16: on a shard, the baselines the router computed over all shards (learning.pinned_baseline)
     SELECT p.action_category, p.baseline, p.n FROM learning.pinned_baseline AS p WHERE p_as_of IS NOT NULL

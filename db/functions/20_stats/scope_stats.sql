@@ -6,8 +6,10 @@
  * weights or on the pattern-wide row is computed here, when it is read, not stored:
  *   avg_rr = s_rr / n; variance = (s_rr2 - s_rr^2 / n) / (n - 1) (0 when n < 2);
  *   time_efficiency = s_te / n; field_coherence = share of samples on avg_rr's side of the coherence baseline
- *   frozen at the last rebuild (n_above counts rr >= it; b itself for a cell no rebuild made); recurrence_score = weeks with a sample / those of the
- *   pattern-wide row; segments_tested = segments with >= 2 samples, segments_positive = those whose mean > b;
+ *   frozen at the last rebuild (n_above counts rr >= it; b itself for a cell no rebuild made; a mean within 1e-9 of
+ *   it counts as on its upper side: learning._vs_baseline); recurrence_score = weeks with a sample / those of the
+ *   pattern-wide row; segments_tested = segments with >= 2 samples, segments_positive = those whose mean > b (beyond
+ *   1e-9: learning._vs_baseline);
  *   edge_raw = learning.edge_raw(..., the regime weights of the cell's regime signature); the counterfactual
  *   means and variances from their sums and counts.
  * Read by build_lessons, learn_regime_weights, v_pattern_scope_stats (the roadmap's stats JSON) and v_top_edges.
@@ -46,15 +48,16 @@ AS $$
                c.s_rr / c.n AS avg_rr,
                CASE WHEN c.n < 2 THEN 0 ELSE greatest(0, (c.s_rr2 - learning._square_over(c.s_rr, c.n)) / (c.n - 1)) END AS variance,
                c.s_te / c.n AS time_efficiency,
-               CASE WHEN c.s_rr / c.n >= coalesce(fr.coherence_baseline, bl.baseline) THEN c.n_above ELSE c.n - c.n_above END::float8 / c.n
+               CASE WHEN learning._vs_baseline(c.s_rr / c.n, coalesce(fr.coherence_baseline, bl.baseline)) >= 0
+                    THEN c.n_above ELSE c.n - c.n_above END::float8 / c.n
                    AS field_coherence,
                bit_count(c.weeks)::float8 / nullif(bit_count(r.weeks), 0) AS recurrence_score,
                (c.sn0 >= 2)::int + (c.sn1 >= 2)::int + (c.sn2 >= 2)::int + (c.sn3 >= 2)::int + (c.sn4 >= 2)::int AS seg_tested,
-               (c.sn0 >= 2 AND c.ss0 / greatest(c.sn0, 1) > bl.baseline)::int
-               + (c.sn1 >= 2 AND c.ss1 / greatest(c.sn1, 1) > bl.baseline)::int
-               + (c.sn2 >= 2 AND c.ss2 / greatest(c.sn2, 1) > bl.baseline)::int
-               + (c.sn3 >= 2 AND c.ss3 / greatest(c.sn3, 1) > bl.baseline)::int
-               + (c.sn4 >= 2 AND c.ss4 / greatest(c.sn4, 1) > bl.baseline)::int AS seg_positive
+               (c.sn0 >= 2 AND learning._vs_baseline(c.ss0 / greatest(c.sn0, 1), bl.baseline) > 0)::int
+               + (c.sn1 >= 2 AND learning._vs_baseline(c.ss1 / greatest(c.sn1, 1), bl.baseline) > 0)::int
+               + (c.sn2 >= 2 AND learning._vs_baseline(c.ss2 / greatest(c.sn2, 1), bl.baseline) > 0)::int
+               + (c.sn3 >= 2 AND learning._vs_baseline(c.ss3 / greatest(c.sn3, 1), bl.baseline) > 0)::int
+               + (c.sn4 >= 2 AND learning._vs_baseline(c.ss4 / greatest(c.sn4, 1), bl.baseline) > 0)::int AS seg_positive
         FROM learning.pattern_scope_stats AS c
         JOIN learning.category_baselines(p_as_of) AS bl ON bl.action_category = c.action_category
         LEFT JOIN learning.scope_cube_frame AS fr ON fr.action_category = c.action_category

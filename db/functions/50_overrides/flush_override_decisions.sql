@@ -16,12 +16,12 @@ DECLARE
     v_moved integer;
 BEGIN
     WITH moved AS (
-        DELETE FROM learning.override_decision_buffer RETURNING decided_at, generation, lesson_id, kind
+        DELETE FROM learning.override_decision_buffer RETURNING decided_at, generation, lesson_id, execution, shadow
     ),
     counted AS (  -- a data-modifying CTE runs whether or not it is read
         INSERT INTO learning.override_decision_counts AS c (hour, generation, lesson_id, mode, source, decisions, execution_decisions)
         SELECT date_trunc('hour', m.decided_at, 'UTC'), m.generation, m.lesson_id,
-               CASE WHEN m.kind & 2 = 2 THEN 'shadow' ELSE 'apply' END, 'sql', count(*), count(*) FILTER (WHERE m.kind & 1 = 1)
+               CASE WHEN m.shadow THEN 'shadow' ELSE 'apply' END, 'sql', count(*), count(*) FILTER (WHERE m.execution)
         FROM moved AS m
         GROUP BY 1, 2, 3, 4
         ON CONFLICT (hour, generation, lesson_id, mode, source) DO UPDATE

@@ -5,8 +5,10 @@
  * learning a shard serves resolve_overrides and explain_override from, which the router's cycle hands to every
  * shard after it has learned (scaleout.run_learning_cycle), in insertion order (a referenced table before the tables
  * that reference it; a shard deletes in reverse order). by_pattern: a shard receives only the rows of the patterns it
- * owns (hashtext(pattern_key) & (shards - 1)); otherwise every shard receives every row (the baselines, generations,
- * the cube's frame, the epoch, the latent factors: they span patterns). router_source: where the router reads the
+ * owns (hashtext(pattern_key) & (shards - 1)); otherwise every shard receives every row (the generations and the latent
+ * factors: they span patterns). The cube, its frame, the regime weights and the epoch's candidates are the shard's own
+ * (it computes them, rounds 2 to 4 of the cycle), the category baselines are pinned in round 2 and the epoch's row
+ * written in round 4. router_source: where the router reads the
  * rows, a FROM item taking the cycle's as_of as $3 (NULL: the router's table of the same name). The one list of what
  * crosses from the router to the shards.
  */
@@ -20,18 +22,11 @@ IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT t.ord::integer, t.table_name, t.by_pattern, t.router_source
     FROM (VALUES
-        -- the category baselines over all shards (the router holds every fact): the shard's category_baselines returns them
-        (1, 'pinned_baseline', false, '(SELECT b.*, now() AS pinned_at FROM learning.category_baselines($3) AS b)'),
-        (2, 'override_generation', false, NULL),
-        (3, 'override_current', false, NULL),
-        (4, 'runtime_override', true, NULL),
-        (5, 'learning_lessons', true, NULL),
-        (6, 'pattern_scope_stats', true, NULL),
-        (7, 'scope_cube_frame', false, NULL),
-        (8, 'learning_regime_weights', true, NULL),
-        (9, 'learning_latent_factors', false, NULL),
-        (10, 'lesson_epoch', false, NULL),
-        (11, 'lesson_candidate', true, NULL)
+        (1, 'override_generation', false, NULL),
+        (2, 'override_current', false, NULL),
+        (3, 'runtime_override', true, NULL),
+        (4, 'learning_latent_factors', false, NULL),
+        (5, 'learning_lessons', true, NULL)
     ) AS t (ord, table_name, by_pattern, router_source)
 $$;
 COMMENT ON FUNCTION scaleout.pushed_tables() IS

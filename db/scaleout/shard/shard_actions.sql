@@ -1,9 +1,9 @@
 /*
  * scaleout.shard_actions(p_after bigint[]) -> TABLE (id, position_id, ts, pattern_key, action_type, scope, controls)
  *                                                                                                              [shard]
- * Issue 16: the shard's actions the router's scaleout.run_learning_cycle has not gathered yet (PL/Proxy RUN ON ALL):
- * those with an id above p_after[shard + 1], the router's high-water mark for this shard. The shard reads its index
- * from its action ids' layout (scaleout.shard_layout: ids shard + 1 + k * shards).
+ * Issue 16: the shard's actions with an id above p_after[shard + 1] (PL/Proxy RUN ON ALL from the router): the
+ * export of a re-sharding (docs/operations.md "Scaling out"; the learning cycle no longer gathers facts). The shard
+ * reads its index from its action ids' layout (scaleout.shard_layout: ids shard + 1 + k * shards).
  */
 CREATE OR REPLACE FUNCTION scaleout.shard_actions(p_after bigint[])
 RETURNS TABLE (

@@ -5,8 +5,7 @@
  * scaleout.pushed_tables() to the JSON array of its rows for this shard (as the router's learning schema holds
  * them: the same ids, generations and lesson ids). In one transaction the shard's copies are replaced (deleted in
  * reverse order, inserted in order, identities kept: OVERRIDING SYSTEM VALUE), so resolve_overrides on the shard
- * switches from one generation to the next atomically, as on one node. The shard's fold-in queue is emptied: a shard
- * never learns (the router folds every close in). Returns the number of rows inserted.
+ * switches from one generation to the next atomically, as on one node. Returns the number of rows inserted.
  * Errors: 22023 when p_tables is not an object holding an array for every table of scaleout.pushed_tables().
  */
 CREATE OR REPLACE FUNCTION scaleout.shard_receive(p_tables jsonb)
@@ -41,10 +40,6 @@ BEGIN
         GET DIAGNOSTICS v_rows = ROW_COUNT;
         v_total := v_total + v_rows;
     END LOOP;
-    -- a shard does not learn: the closes it queues for the fold-in (issue 13) are the router's to fold
-    IF to_regclass('learning.scope_fold_queue') IS NOT NULL THEN
-        DELETE FROM learning.scope_fold_queue;
-    END IF;
     RETURN v_total;
 END;
 $$;

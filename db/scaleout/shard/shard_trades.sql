@@ -1,9 +1,9 @@
 /*
  * scaleout.shard_trades() -> TABLE (position_id, closed_at, rr, details)   [shard]
  *
- * Issue 16: the shard's closed trades, as the router's scaleout.run_learning_cycle gathers them (RUN ON ALL). A
- * trade whose actions live on several shards was closed on each of them with the same values (learning.close_trade
- * on the router): the router keeps one row per position.
+ * Issue 16: the shard's closed trades (RUN ON ALL from the router), the export of a re-sharding (docs/operations.md
+ * "Scaling out"). A trade whose actions live on several shards was closed on each of them with the same values
+ * (learning.close_trade on the router): keep one row per position.
  */
 CREATE OR REPLACE FUNCTION scaleout.shard_trades()
 RETURNS TABLE (position_id text, closed_at timestamptz, rr double precision, details jsonb)

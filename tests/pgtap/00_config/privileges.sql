@@ -37,6 +37,7 @@ INSERT INTO rel_kind VALUES ('override_decision_buffer', 'derived'), ('override_
 INSERT INTO rel_kind VALUES ('scope_cube_base', 'derived'), ('scope_cube_frame', 'derived'), ('scope_fold_queue', 'derived'),
     ('scope_cube_code', 'derived'), ('v_pattern_scope_stats', 'view');  -- issue 13
 INSERT INTO rel_kind VALUES ('pinned_baseline', 'derived');  -- issue 16
+INSERT INTO rel_kind VALUES ('pinned_cube_frame', 'derived'), ('pinned_first_action', 'derived');  -- issue 16: shard-local learning
 CREATE TEMP TABLE rel_expected (rolname text, kind text, privilege text);
 INSERT INTO rel_expected VALUES
 ('pglearn_pm', 'feed', 'SELECT'), ('pglearn_pm', 'config', 'SELECT'),
@@ -88,6 +89,7 @@ SELECT r, unnest(ARRAY[
 FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected SELECT r, unnest(ARRAY['scope_stats', 'category_baselines', '_square_over'])  -- issue 13: the finished cube
 FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
+INSERT INTO fn_expected SELECT r, '_vs_baseline' FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;  -- the tie rule of scope_stats
 INSERT INTO fn_expected
 SELECT 'pglearn_admin', unnest(ARRAY[
     'run_job', 'run_learning_cycle', 'aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors',
@@ -103,6 +105,13 @@ FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r
 UNION ALL SELECT 'pglearn_admin', unnest(ARRAY['flush_override_decisions', '_override_docs']);  -- issue 14
 INSERT INTO fn_expected SELECT 'pglearn_admin', unnest(ARRAY['fold_in_closes', '_cube_facts', '_cube_base', '_cube_cuboids',
     '_cube_write', '_cube_truncate', '_cube_measures', '_cube_fact_context']);  -- issue 13: the cube's stages
+-- issue 16: the stages of an epoch and of the latent factors a sharded router and its shards run apart
+INSERT INTO fn_expected SELECT 'pglearn_admin', unnest(ARRAY['_lessons_tests', '_lessons_by', '_lessons_facts', '_lessons_choose',
+    '_lessons_overlap', '_lessons_epoch', '_lessons_record', '_lessons_upsert', '_lessons_lifecycle', '_lesson_window_edges',
+    '_latent_factor_incidence', '_cluster_latent_factors']);
+INSERT INTO fn_expected SELECT r, unnest(ARRAY['_baseline_median', '_cube_pattern_means']) FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;  -- issue 16
+INSERT INTO fn_expected VALUES ('pglearn_admin', '_cube_match_keys');  -- issue 13, migration 0016: the fold-in's numpy matching
+-- issue 14, migration 0017: learning._resolve_decision is executable by no role (resolve_overrides, SECURITY DEFINER, inlines it)
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p
              WHERE p.pronamespace = 'learning'::regnamespace AND has_function_privilege(%L, p.oid, 'EXECUTE')$$, r),

@@ -12,7 +12,7 @@ SELECT tables_are('learning', ARRAY[
     'lesson_epoch', 'lesson_candidate', 'job_registry',
     'scope_cube_base', 'scope_cube_frame', 'scope_fold_queue', 'scope_cube_code',  -- issue 13
     'alerts',  -- issue 15
-    'pinned_baseline',  -- issue 16
+    'pinned_baseline', 'pinned_cube_frame', 'pinned_first_action',  -- issue 16
     'override_decision_buffer', 'override_decision_counts'  -- issue 14
 ]);
 
@@ -22,13 +22,17 @@ SELECT columns_are('learning', 'pattern_scope_stats', ARRAY['id', 'pattern_key',
     -- issue 13: mergeable sums in typed columns (learning._cube_measures), no stats JSON (learning.v_pattern_scope_stats)
     'k', 's_rr', 's_rr2', 's_te', 'n_above', 'weeks', 'sn0', 'sn1', 'sn2', 'sn3', 'sn4', 'ss0', 'ss1', 'ss2', 'ss3', 'ss4',
     'cfd_n', 'cfd_s', 'cfe_n', 'cfe_s', 'cfe_s2', 'cfx_n', 'cfx_s', 'cfx_later', 'cfx_earlier', 'cfx_dn', 'cfx_ds', 'cfx_ds2',
-    's_t', 's_t2', 's_trr']);
+    's_t', 's_t2', 's_trr',
+    -- issue 13, migration 0016: the cell's integer key (the fold-in's merge key)
+    'scope_key']);
 SELECT col_type_is('learning', 'pattern_scope_stats', 'scope_mask', 'smallint', 'scope_mask is SMALLINT');
 SELECT col_type_is('learning', 'pattern_scope_stats', 'scope_values', 'jsonb', 'scope_values is JSONB');
 SELECT col_type_is('learning', 'pattern_scope_stats', 'n', 'integer', 'n is INT');
 SELECT col_is_unique('learning', 'pattern_scope_stats', ARRAY['pattern_key', 'action_category', 'scope_mask', 'scope_values_hash']);
-SELECT has_index('learning', 'pattern_scope_stats', 'idx_pattern_scope_stats_lookup', ARRAY['pattern_key', 'action_category', 'scope_mask']);
-SELECT has_index('learning', 'pattern_scope_stats', 'idx_pattern_scope_stats_n', 'n');
+SELECT has_index('learning', 'pattern_scope_stats', 'idx_pattern_scope_stats_lookup',
+    ARRAY['pattern_key', 'action_category', 'scope_mask', 'scope_key']);
+-- migration 0016: no index on n (it made every merge of a fold-in a non-HOT update)
+SELECT hasnt_index('learning', 'pattern_scope_stats', 'idx_pattern_scope_stats_n');
 SELECT columns_are('learning', 'learning_regime_weights', ARRAY['id', 'pattern_key', 'action_category', 'regime_signature',
     'weights', 'n_samples', 'confidence', 'updated_at']);
 SELECT col_is_unique('learning', 'learning_regime_weights', ARRAY['pattern_key', 'action_category', 'regime_signature']);

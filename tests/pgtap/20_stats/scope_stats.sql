@@ -1,7 +1,7 @@
 -- aggregate_pattern_scope_stats on a hand-computed fixture (docs/stats.md): the cube's cells (sums) and their finished
 -- statistics (learning.v_pattern_scope_stats, the roadmap's stats JSON; learning.scope_stats).
 \ir ../fixtures.psql
-SELECT plan(54);
+SELECT plan(57);
 
 -- N_min 2/3/4/5 by subset size so that a handful of trades qualify
 UPDATE learning_configs SET config = jsonb_set(jsonb_set(config, '{tunables,n_min}', '{"k1_2": 2, "k3_4": 3, "k5_6": 4, "k7_plus": 5}'),
@@ -141,6 +141,15 @@ SELECT ok(aggregate_pattern_scope_stats('2026-04-01') > 0, 'a shallower cube');
 SELECT is((SELECT max(bit_count(scope_mask::int::bit(16))) FROM pattern_scope_stats)::int, 2, 'no row deeper than max_subset_size');
 SELECT is((SELECT count(*) FROM pattern_scope_stats WHERE pattern_key = 'pm.t.A')::int, 1 + 9 + 36 + 2 * (1 + 9),
     'pattern A: every mask up to 2 dims');
+
+-- the fold-in's matching (migration 0016): candidate i's base keys are those with key & keymask[i] = cell[i]; only the
+-- candidates whose matching rows hold at least min_n samples come back, with those keys
+SELECT set_eq($$SELECT cell, key FROM _cube_match_keys('{1, 2, 3, 5, 7}', '{1, 1, 2, 1, 1}', '{1, 3, 6}', '{1, 3, 4}', 3)$$,
+    $$VALUES (1, 1::bigint), (1, 3), (1, 5), (1, 7), (2, 3), (2, 7)$$,
+    'the candidates with >= 3 samples and their keys (cell 1: 1, 3, 5, 7 with 5 samples; cell 2: 3 and 7 with 3; cell 3: only 5)');
+SELECT is((SELECT count(*) FROM _cube_match_keys('{1, 2}', '{1, 1}', '{3}', '{3}', 1))::int, 0, 'no key matches: no row');
+SELECT throws_ok($$SELECT * FROM _cube_match_keys('{1}', '{1}', '{1, 3}', '{1}', 1)$$, '22023', NULL,
+    'key masks and cells of different lengths: 22023');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -124,7 +124,8 @@ SELECT is((SELECT res -> 'controls' FROM sh), (SELECT controls FROM base), 'shad
 SELECT is((SELECT res -> 'applied' FROM sh), '{"strength": null, "execution": null}'::jsonb, 'shadow: nothing applied');
 SELECT is((SELECT res #> '{shadow,controls}' FROM sh), (SELECT c FROM e), 'shadow: what would have applied, as apply mode applies it');
 SELECT is((SELECT res ->> 'mode' || ':' || (res ->> 'telemetry') FROM sh), 'shadow:recorded', 'shadow: mode and telemetry');
-SELECT is((SELECT kind::int FROM override_decision_buffer), 3, 'the decision is recorded as shadow (bit 2) with execution levers (bit 1)');
+SELECT is((SELECT format('%s/%s', shadow, execution) FROM override_decision_buffer), 't/t',
+    'the decision is recorded as shadow, with execution levers');
 SELECT is(explain_override('pm.o.E', 'entry', :'seed_scope') ->> 'mode', 'shadow', 'explain_override says the mode');
 SELECT pg_temp.flag('learning_overrides_mode', '"apply"');
 SELECT pg_temp.flag('learning_overrides_mode_by_pattern', '{"pm.o.E": "shadow"}');
