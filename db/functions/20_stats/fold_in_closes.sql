@@ -16,7 +16,7 @@
  *     (pattern_key, action_category, scope_mask, scope_key);
  *  4. a delta cell not in the cube can only reach N_min(k) if every parent (one dimension fewer, itself a delta cell)
  *     is in the cube with n >= N_min(k) (Apriori). Level by level from k = 0, those candidates are matched against
- *     their pattern's base keys (learning._cube_match_keys, numpy), and the ones with n >= N_min(k) are summed from
+ *     their pattern's base keys (learning._cube_match_keys, set-based), and the ones with n >= N_min(k) are summed from
  *     the matching base rows and inserted with their full sums (their scope_values decoded through the dictionary).
  * It holds the cube lock (see aggregate_pattern_scope_stats); while a rebuild holds it, it folds nothing and returns
  * 0 (the queue waits for the next minute, or the rebuild takes the closes). When the cube cannot take the delta as it
@@ -208,7 +208,7 @@ BEGIN
         GROUP BY d.pc, d.mask, d.ckey, m.keymask
         HAVING count(p.pc) = v_k;
         CONTINUE WHEN NOT EXISTS (SELECT 1 FROM _fold_cand);
-        -- per pattern, its base keys against its candidates (numpy): the keys of the candidates whose samples reach N_min
+        -- per pattern, its base keys against its candidates: the keys of the candidates whose samples reach N_min
         CREATE TEMP TABLE _fold_hit ON COMMIT DROP AS
         SELECT g.pc, pc.pattern_key, pc.action_category, g.masks[h.cell] AS mask, g.ckeys[h.cell] AS ckey, h.key
         FROM (SELECT c.pc, array_agg(c.mask ORDER BY c.mask, c.ckey) AS masks,

@@ -110,7 +110,7 @@ INSERT INTO fn_expected SELECT 'pglearn_admin', unnest(ARRAY['_lessons_tests', '
     '_lessons_overlap', '_lessons_epoch', '_lessons_record', '_lessons_upsert', '_lessons_lifecycle', '_lesson_window_edges',
     '_latent_factor_incidence', '_cluster_latent_factors']);
 INSERT INTO fn_expected SELECT r, unnest(ARRAY['_baseline_median', '_cube_pattern_means']) FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;  -- issue 16
-INSERT INTO fn_expected VALUES ('pglearn_admin', '_cube_match_keys');  -- issue 13, migration 0016: the fold-in's numpy matching
+INSERT INTO fn_expected VALUES ('pglearn_admin', '_cube_match_keys');  -- issue 13, migration 0016: the fold-in's candidate matching
 -- issue 14, migration 0017: learning._resolve_decision is executable by no role (resolve_overrides, SECURITY DEFINER, inlines it)
 SELECT set_eq(
     format($$SELECT DISTINCT p.proname::text FROM pg_proc AS p

@@ -110,8 +110,12 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc AS p JOIN pg_langu
                 WHERE p.pronamespace = 'learning'::regnamespace AND l.lanname = 'plpython3u'
                   AND has_function_privilege('pglearn_pm', p.oid, 'EXECUTE')), '{}'::text [],
     'no PL/Python function is executable by the PM role');
-SELECT ok((SELECT count(*) FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
-           WHERE p.pronamespace = 'learning'::regnamespace AND l.lanname = 'plpython3u') >= 2, 'the v5.2/v5.3 fits are PL/Python');
+-- PL/Python is for curve fitting and clustering only (v5.2 half-lives, v5.3 latent factors); aggregation, edges,
+-- lesson selection, decay and materialization are SQL
+SELECT is(ARRAY(SELECT p.proname::text FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+                WHERE p.pronamespace = 'learning'::regnamespace AND l.lanname = 'plpython3u' ORDER BY 1),
+          ARRAY['_cluster_patterns', '_fit_half_life'],
+    'PL/Python only for the v5.2 curve fit and the v5.3 clustering');
 
 SELECT * FROM finish();
 ROLLBACK;
