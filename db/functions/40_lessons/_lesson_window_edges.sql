@@ -24,7 +24,7 @@ AS $$
         SELECT l.pattern_key, l.action_category, l.scope_values_hash, count(*)::int AS n, avg(f.rr) AS avg_rr,
                coalesce(var_samp(f.rr), 0) AS var, b.b,
                avg(learning._time_efficiency(f.rr, f.hold_hours, t.v_h)) AS te,
-               CASE WHEN avg(f.rr) >= b.b THEN count(*) FILTER (WHERE f.rr >= b.b) ELSE count(*) FILTER (WHERE f.rr < b.b) END::float
+               CASE WHEN learning._vs_baseline(avg(f.rr), b.b) >= 0 THEN count(*) FILTER (WHERE f.rr >= b.b) ELSE count(*) FILTER (WHERE f.rr < b.b) END::float
                / count(*) AS fc,
                count(DISTINCT date_trunc('week', f.closed_at))::float / ceil(t.v_window / 7.0) AS rec
         FROM jsonb_to_recordset(p_lessons)

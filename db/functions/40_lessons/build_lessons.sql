@@ -69,10 +69,7 @@ BEGIN
     SELECT w.pattern_key, w.action_category, w.scope_signature, w.edge_raw, build_lessons.as_of, w.n,
            (learning.pm_config() #>> '{tunables,edge_window_days}')::int
     FROM learning._lesson_window_edges(
-        build_lessons.as_of, (SELECT min(t.closed_at) FROM learning.completed_trades AS t),
-        (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'pattern_key', l.pattern_key, 'action_category', l.action_category,
-                                                      'scope_values', l.scope_values, 'scope_values_hash', l.scope_values_hash)), '[]')
-         FROM learning.learning_lessons AS l WHERE l.status IN ('active', 'stale'))) AS w;
+        build_lessons.as_of, (SELECT min(t.closed_at) FROM learning.completed_trades AS t), learning._window_lessons()) AS w;
     RETURN v_rows;
 END;
 $$;

@@ -141,10 +141,7 @@ BEGIN
             'layers', (SELECT coalesce(jsonb_agg(to_jsonb(y)), '[]') FROM _lc_layer AS y),
             'tests', (SELECT coalesce(jsonb_agg(to_jsonb(x)), '[]') FROM _lc_test AS x WHERE x.pattern_key IS NOT NULL),
             'first_close', v_first_close,
-            'lessons', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id, 'pattern_key', l.pattern_key,
-                                                                     'action_category', l.action_category, 'scope_values', l.scope_values,
-                                                                     'scope_values_hash', l.scope_values_hash)), '[]')
-                        FROM learning.learning_lessons AS l WHERE l.status IN ('active', 'stale'))
+            'lessons', learning._window_lessons()
         )) AS s (doc);
         INSERT INTO learning.learning_edge_history (pattern_key, action_category, scope_signature, edge_raw, ts, n, window_days)
         SELECT w.pattern_key, w.action_category, w.scope_signature, w.edge_raw, run_learning_cycle.as_of, w.n,

@@ -90,6 +90,7 @@ FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected SELECT r, unnest(ARRAY['scope_stats', 'category_baselines', '_square_over'])  -- issue 13: the finished cube
 FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;
 INSERT INTO fn_expected SELECT r, '_vs_baseline' FROM unnest(ARRAY['pglearn_reader', 'pglearn_admin']) AS r;  -- the tie rule of scope_stats
+INSERT INTO fn_expected VALUES ('pglearn_admin', '_window_lessons');  -- the lessons of the half-life series
 INSERT INTO fn_expected
 SELECT 'pglearn_admin', unnest(ARRAY[
     'run_job', 'run_learning_cycle', 'aggregate_pattern_scope_stats', 'learn_regime_weights', 'cluster_latent_factors',
