@@ -147,26 +147,26 @@ def main() -> None:
     dims = ", ".join(DIMS)
     k_expr = f"{len(DIMS)} - bit_count(GROUPING({dims})::int)"
     nmin_expr = f"list_extract({[n_min[k] for k in range(len(DIMS) + 1)]}, k + 1)"
-    t = time.perf_counter()
-    per_k = con.execute(
-        f"SELECT k, count(*) FROM (SELECT pattern_key, action_category, {dims}, {k_expr} AS k, count(*) AS n,"
-        f" sum(rr), sum(rr * rr) FROM facts GROUP BY pattern_key, action_category, CUBE ({dims}))"
-        f" WHERE n >= {nmin_expr} GROUP BY k ORDER BY k"
-    ).fetchall()
-    report["duckdb_cube_s"] = round(time.perf_counter() - t, 2)
+
+    def cube(table: str, aggs: str) -> tuple[list, float]:
+        """DuckDB's CUBE over the facts of `table` with the aggregates `aggs`: qualifying cells per k, and seconds."""
+        t = time.perf_counter()
+        rows = con.execute(
+            f"SELECT k, count(*) FROM (SELECT pattern_key, action_category, {dims}, {k_expr} AS k, {aggs}"
+            f" FROM {table} GROUP BY pattern_key, action_category, CUBE ({dims}))"
+            f" WHERE n >= {nmin_expr} GROUP BY k ORDER BY k"
+        ).fetchall()
+        return rows, round(time.perf_counter() - t, 2)
+
+    per_k, report["duckdb_cube_s"] = cube("facts", "count(*) AS n, sum(rr), sum(rr * rr)")
     # equal work: the same CUBE with every mergeable sum pglearn stores per cell (learning._cube_measures: 30 sums and
     # the week bitmap's OR, here a 128-bit integer), each fact's values computed by the same SQL as the rebuild's base
     dfm = pd.DataFrame([(p, c, *v, *rest) for p, c, v, *rest in measures],
                        columns=["pattern_key", "action_category", *DIMS, *sums, "wk"])
     con.register("facts_m", dfm)
     aggs = ", ".join(f"sum({c}) AS {c}" for c in sums)
-    t = time.perf_counter()
-    per_k_sums = con.execute(
-        f"SELECT k, count(*) FROM (SELECT pattern_key, action_category, {dims}, {k_expr} AS k, {aggs},"
-        f" bit_count(bit_or((1::HUGEINT) << wk::INTEGER)) AS weeks FROM facts_m GROUP BY pattern_key, action_category, CUBE ({dims}))"
-        f" WHERE n >= {nmin_expr} GROUP BY k ORDER BY k"
-    ).fetchall()
-    report["duckdb_cube_all_sums_s"] = round(time.perf_counter() - t, 2)
+    per_k_sums, report["duckdb_cube_all_sums_s"] = cube(
+        "facts_m", f"{aggs}, bit_count(bit_or((1::HUGEINT) << wk::INTEGER)) AS weeks")
     report["duckdb_cube_all_sums_cells_match"] = {int(k): int(n) for k, n in per_k_sums} == report.get(
         "duckdb_qualifying_cells_per_k", {int(k): int(n) for k, n in per_k})
     # the output's size: cells with n >= N_min(k) per subset size k, the rows a rebuild must write
