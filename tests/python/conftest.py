@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -51,6 +57,30 @@ def with_dbname(dsn: str, dbname: str) -> str:
     """The same server, another database."""
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def private_cluster(name: str, **env_extra: str):
+    """A cluster of the test's own (db/cluster.sh dev with its own PGLEARN_HOME under /var/tmp, a free loopback port
+    and database `name`, plus env_extra), stopped and removed on exit, also on failure. Yields (dsn, env): the DSN of
+    database `name` (the cluster's cron.database_name) and the environment that addresses this cluster with
+    db/cluster.sh or db/replica.sh."""
+    home = Path(tempfile.mkdtemp(prefix=f"pglearn-{name}-", dir="/var/tmp"))
+    env = {**os.environ, "PGLEARN_HOME": str(home), "PGLEARN_PORT": str(free_port()), "PGLEARN_DB": name, **env_extra}
+    env.pop("DATABASE_URL", None)
+    cluster = [str(Path(__file__).resolve().parents[2] / "db" / "cluster.sh")]
+    try:
+        yield subprocess.run(cluster + ["start", "dev"], env=env, check=True, capture_output=True, text=True).stdout.strip(), env
+    finally:
+        subprocess.run(cluster + ["stop", "dev"], env=env, capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -21,14 +21,11 @@ from psycopg.types.json import Jsonb
 from pglearn.migrate import migrate
 from pglearn.synthetic import generate
 
+from conftest import with_dbname
+
 AS_OF = "2026-02-03T00:00:00+00:00"  # after the last close of the synthetic market (2026-01-05 + 4 weeks)
 AS_OF_NEXT = "2026-02-04T00:00:00+00:00"  # the next epoch
 BASE = {"A_value": 0.5, "E_value": 0.5, "position_size_frac": 0.4}
-
-
-def _db(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 def _name(dsn: str) -> str:
@@ -42,7 +39,7 @@ def seeded(dsn):
     name = f"pglearn_scratch_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
-    db = _db(dsn, name)
+    db = with_dbname(dsn, name)
     try:
         migrate(db)
         with psycopg.connect(db) as conn:
@@ -67,7 +64,7 @@ def copies(dsn):
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE {name} TEMPLATE "{_name(source)}"')
         made.append(name)
-        return _db(source, name)
+        return with_dbname(source, name)
 
     yield copy
     with psycopg.connect(dsn, autocommit=True) as admin:

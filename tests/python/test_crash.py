@@ -10,15 +10,9 @@ there after it (synchronous_commit = on), nothing of the killed cycle is visible
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -27,39 +21,21 @@ from psycopg.types.json import Jsonb
 from pglearn.migrate import migrate
 from pglearn.synthetic import generate
 
-from conftest import SEED_CONTROLS, SEED_SCOPE
+from conftest import SEED_CONTROLS, SEED_SCOPE, with_dbname
+from conftest import private_cluster as _private_cluster
 from test_concurrency import LESSONS, OVERRIDES
 
-REPO = Path(__file__).resolve().parents[2]
 AS_OF, AS_OF_NEXT = "2026-02-03T00:00:00+00:00", "2026-02-04T00:00:00+00:00"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _db(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path="/" + name))
 
 
 @pytest.fixture(scope="module")
 def private_cluster():
     """Its own cluster (password auth, synchronous_commit = on, as db/cluster.sh makes every cluster)."""
-    home = Path(tempfile.mkdtemp(prefix="pglearn-crash-", dir="/var/tmp"))
-    env = {**os.environ, "PGLEARN_HOME": str(home), "PGLEARN_PORT": str(_free_port()), "PGLEARN_DB": "crash"}
-    env.pop("DATABASE_URL", None)
-    cluster = [str(REPO / "db" / "cluster.sh")]
-    try:
-        dsn = subprocess.run(cluster + ["start", "dev"], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    with _private_cluster("crash") as (dsn, _env):
         # work in another database than cron.database_name, so that pg_cron schedules nothing in it
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute("CREATE DATABASE crashdb")
-        yield _db(dsn, "crashdb")
-    finally:
-        subprocess.run(cluster + ["stop", "dev"], env=env, capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+        yield with_dbname(dsn, "crashdb")
 
 
 def _learned(dsn: str) -> tuple[list, list]:
@@ -93,7 +69,7 @@ def test_kill_9_of_a_cycle_then_rerun(private_cluster):
         assert conn.execute("SELECT learning.run_learning_cycle(%s)", (AS_OF,)).fetchone()[0]["ok"]
         # the uninterrupted reference: a copy of the database before the second cycle
         conn.execute('CREATE DATABASE reference TEMPLATE crashdb')
-    reference = _db(dsn, "reference")
+    reference = with_dbname(dsn, "reference")
     with psycopg.connect(reference, autocommit=True) as conn:
         assert conn.execute("SELECT learning.run_learning_cycle(%s)", (AS_OF_NEXT,)).fetchone()[0]["ok"]
     expected = _learned(reference)

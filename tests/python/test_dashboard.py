@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,13 +27,9 @@ from pglearn.dashboard import connect_reader
 from pglearn.replay import replay
 from pglearn.synthetic import PLANTED, generate
 
+from conftest import free_port
+
 OUT = Path(__file__).resolve().parents[2] / "out"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -73,7 +68,7 @@ def browser():
 @pytest.fixture()
 def dashboard(market):
     dsn, _ = market
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "pglearn.cli", "--dsn", dsn, "dashboard", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

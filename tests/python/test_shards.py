@@ -15,10 +15,6 @@ to 1e-9; and the router's resolve_overrides and explain_override answer what one
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import subprocess
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +28,7 @@ from pglearn.migrate import migrate
 from pglearn.scaleout import deploy
 from pglearn.synthetic import generate
 
-from test_crash import _db, _free_port
+from conftest import private_cluster, with_dbname
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OFS = ("2026-01-20T00:00:00+00:00", "2026-02-03T00:00:00+00:00")
@@ -112,27 +108,19 @@ def _learned(dsn: str) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def deployment():
     """one node, a router and 2 shards: databases of one private cluster, each a copy of one migrated template."""
-    home = Path(tempfile.mkdtemp(prefix="pglearn-shards-", dir="/var/tmp"))
-    env = {**os.environ, "PGLEARN_HOME": str(home), "PGLEARN_PORT": str(_free_port()), "PGLEARN_DB": "shards"}
-    env.pop("DATABASE_URL", None)
-    cluster = [str(REPO / "db" / "cluster.sh")]
-    try:
-        dsn = subprocess.run(cluster + ["start", "dev"], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    with private_cluster("shards") as (dsn, _env):
         with psycopg.connect(dsn, autocommit=True) as admin:  # not cron.database_name: pg_cron schedules nothing
             admin.execute("CREATE DATABASE tmpl")
-            migrate(_db(dsn, "tmpl"))
-            with psycopg.connect(_db(dsn, "tmpl")) as conn:
+            migrate(with_dbname(dsn, "tmpl"))
+            with psycopg.connect(with_dbname(dsn, "tmpl")) as conn:
                 conn.execute(TUNE)
             # the migration's own connection (yoyo's) may still be open: the template must have no session
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'tmpl'")
             for name in ("src", "one", "router", "shard_0", "shard_1"):
                 admin.execute(f"CREATE DATABASE {name} TEMPLATE tmpl")
-        dbs = {name: _db(dsn, name) for name in ("src", "one", "router", "shard_0", "shard_1")}
+        dbs = {name: with_dbname(dsn, name) for name in ("src", "one", "router", "shard_0", "shard_1")}
         assert deploy(dbs["router"], [dbs["shard_0"], dbs["shard_1"]], run_migrations=False) == 2
         yield dbs
-    finally:
-        subprocess.run(cluster + ["stop", "dev"], env=env, capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def _replay(dsn: str, actions: list[tuple], trades: list[tuple]) -> list[int]:
@@ -243,7 +231,7 @@ def test_unschedule_keeps_fold_in_on_shards_and_telemetry_everywhere(dsn):
     """scaleout.shard_unschedule: a shard keeps the minute fold-in, the telemetry roll-up and housekeeping; the router
     keeps the last two only; any other role is 22023. Run in the test database (its cluster's cron.database_name), in
     transactions that are rolled back."""
-    src = (Path(__file__).resolve().parents[2] / "db/scaleout/common/shard_unschedule.sql").read_text()
+    src = (REPO / "db/scaleout/common/shard_unschedule.sql").read_text()
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()[0], "pg_cron in the test database"
         fold = conn.execute("SELECT cron_name FROM learning.job_registry WHERE job = 'fold_in_closes'").fetchone()[0]

@@ -8,10 +8,7 @@ and the standby itself never takes a write.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +19,7 @@ from pglearn import Client
 from pglearn.migrate import migrate
 from pglearn.synthetic import generate
 
-from test_crash import _db, _free_port
+from conftest import free_port, private_cluster, with_dbname
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-02-03T00:00:00+00:00"
@@ -31,29 +28,23 @@ LAG_MAX_S = 5.0  # "within a few seconds"
 
 @pytest.fixture(scope="module")
 def primary_and_standby():
-    home = Path(tempfile.mkdtemp(prefix="pglearn-standby-", dir="/var/tmp"))
-    env = {**os.environ, "PGLEARN_HOME": str(home), "PGLEARN_PORT": str(_free_port()),
-           "PGLEARN_REPLICA_PORT": str(_free_port()), "PGLEARN_DB": "standby"}
-    env.pop("DATABASE_URL", None)
-    cluster, replica = [str(REPO / "db" / "cluster.sh")], [str(REPO / "db" / "replica.sh")]
-    try:
-        dsn = subprocess.run(cluster + ["start", "dev"], env=env, check=True, capture_output=True, text=True).stdout.strip()
-        with psycopg.connect(dsn, autocommit=True) as admin:  # not cron.database_name: pg_cron schedules nothing
-            admin.execute("CREATE DATABASE standbydb")
-        primary = _db(dsn, "standbydb")
-        migrate(primary)
-        with psycopg.connect(primary) as conn:
-            generate(conn, trades=600, weeks=4, patterns=4, seed=11)
-            conn.execute("""UPDATE learning.learning_configs
-                            SET config = jsonb_set(jsonb_set(config, '{tunables,fdr_q}', '0.5'), '{tunables,edge_min}', '0.1')
-                            WHERE config_key = 'pm_config'""")
-        out = subprocess.run(replica + ["start", "dev"], env=env, capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        yield primary, _db(out.stdout.strip(), "standbydb")
-    finally:
-        subprocess.run(replica + ["destroy", "dev"], env=env, capture_output=True)
-        subprocess.run(cluster + ["stop", "dev"], env=env, capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+    replica = [str(REPO / "db" / "replica.sh")]
+    with private_cluster("standby", PGLEARN_REPLICA_PORT=str(free_port())) as (dsn, env):
+        try:
+            with psycopg.connect(dsn, autocommit=True) as admin:  # not cron.database_name: pg_cron schedules nothing
+                admin.execute("CREATE DATABASE standbydb")
+            primary = with_dbname(dsn, "standbydb")
+            migrate(primary)
+            with psycopg.connect(primary) as conn:
+                generate(conn, trades=600, weeks=4, patterns=4, seed=11)
+                conn.execute("""UPDATE learning.learning_configs
+                                SET config = jsonb_set(jsonb_set(config, '{tunables,fdr_q}', '0.5'), '{tunables,edge_min}', '0.1')
+                                WHERE config_key = 'pm_config'""")
+            out = subprocess.run(replica + ["start", "dev"], env=env, capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
+            yield primary, with_dbname(out.stdout.strip(), "standbydb")
+        finally:  # the standby (and its replication slot) before the cluster
+            subprocess.run(replica + ["destroy", "dev"], env=env, capture_output=True)
 
 
 def test_generation_on_standby_telemetry_on_primary(primary_and_standby):
