@@ -7,3 +7,5 @@ ALTER TABLE learning.pattern_scope_stats RESET (fillfactor);
 ALTER TABLE learning.pattern_scope_stats DROP COLUMN IF EXISTS scope_key;
 CREATE INDEX IF NOT EXISTS idx_pattern_scope_stats_n ON learning.pattern_scope_stats (n DESC) WHERE n >= 10;
 DELETE FROM learning.scope_cube_frame;
+COMMENT ON TABLE learning.scope_cube_code IS
+'The dictionary of the last rebuild: each scope value''s code and its dimension''s bit field in scope_cube_base.scope_key; a fold-in of a value it lacks (or whose code would not fit) rebuilds.';

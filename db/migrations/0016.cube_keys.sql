@@ -31,3 +31,6 @@ ALTER TABLE learning.pattern_scope_stats SET (fillfactor = 85);
 CREATE INDEX idx_scope_cube_base_key ON learning.scope_cube_base (pattern_key, action_category, scope_key);
 -- the cells written before have no key: the next fold-in finds no frame and rebuilds
 DELETE FROM learning.scope_cube_frame;
+-- a fold-in now gives a value the dictionary lacks a spare code of its dimension (fold_in_closes) instead of rebuilding
+COMMENT ON TABLE learning.scope_cube_code IS
+'The dictionary of the cube''s keys: each scope value''s code and its dimension''s bit field in scope_cube_base.scope_key; written by a rebuild, which leaves spare codes; a fold-in gives a value it lacks the next spare code of its dimension and rebuilds only when none is left.';
